@@ -1,0 +1,5 @@
+import sys
+
+from garrison.cli.main import main
+
+sys.exit(main())

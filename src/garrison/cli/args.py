@@ -1,0 +1,33 @@
+"""Argument helpers: every option has an environment-variable twin, shown in ``--help``.
+
+Kept free of heavy imports: ``garrison --version`` must start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["env_option"]
+
+
+def env_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *flags: str,
+    env: str,
+    environ: Mapping[str, str] | None = None,
+    default: Any = None,
+    help: str,  # noqa: A002 - mirrors argparse
+    **kwargs: Any,
+) -> None:
+    """``parser.add_argument(*flags, ...)`` whose default comes from ``env`` when that variable is set."""
+    source = os.environ if environ is None else environ
+    value: Any = source.get(env, default)
+    action = kwargs.get("action")
+    if action in ("store_true", "store_false") and env in source:
+        value = source[env].strip().lower() in ("1", "true", "yes", "on")
+    elif env in source and kwargs.get("type") is not None:
+        value = kwargs["type"](value)
+    parser.add_argument(*flags, default=value, help=f"{help} [env: {env}]", **kwargs)
