@@ -13,20 +13,35 @@ from typing import Any
 __all__ = ["env_option"]
 
 
+class _ReplaceAppend(argparse.Action):
+    """``append`` whose environment default is replaced (not extended) by the first flag on the command line."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        seen = f"_{self.dest}_from_cli"
+        current = getattr(namespace, self.dest, None) if getattr(namespace, seen, False) else None
+        setattr(namespace, self.dest, [*(current or []), values])
+        setattr(namespace, seen, True)
+
+
 def env_option(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup,
     *flags: str,
     env: str,
     environ: Mapping[str, str] | None = None,
     default: Any = None,
-    help: str,  # noqa: A002 - mirrors argparse
+    help: str,
     **kwargs: Any,
 ) -> None:
     """``parser.add_argument(*flags, ...)`` whose default comes from ``env`` when that variable is set."""
     source = os.environ if environ is None else environ
     value: Any = source.get(env, default)
     action = kwargs.get("action")
-    if action in ("store_true", "store_false") and env in source:
+    if action == "append":
+        kwargs["action"] = _ReplaceAppend
+        if env in source:
+            value = [part.strip() for part in source[env].split(",") if part.strip()]
+    elif action in ("store_true", "store_false") and env in source:
         value = source[env].strip().lower() in ("1", "true", "yes", "on")
     elif env in source and kwargs.get("type") is not None:
         value = kwargs["type"](value)

@@ -14,6 +14,13 @@ from garrison.cli import exit_codes
 __all__ = ["main"]
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "scan",
+    "snapshot",
+    "pin",
+    "inventory",
+    "wrap",
+    "detect",
+    "rules",
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -38,7 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"garrison {__version__}")  # noqa: T201 - data to stdout
         return exit_codes.CLEAN
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    # Everything after the first "--" is a server command line ("garrison scan -- npx server"), handed to
+    # commands that take one as ``command_argv``; other commands see the full list.
+    if "--" in args_list:
+        cut = args_list.index("--")
+        tail = args_list[cut + 1:]
+        args = parser.parse_args(args_list[:cut])
+        if hasattr(args, "command_argv"):
+            args.command_argv = tail
+        else:
+            args = parser.parse_args(args_list)
+    else:
+        args = parser.parse_args(args_list)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

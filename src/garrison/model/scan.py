@@ -34,8 +34,10 @@ class ScanResult:
     started: float = 0.0
     finished: float = 0.0
     warnings: tuple[str, ...] = field(default=())
-    """Problems that did not stop the scan (an unparseable client config, a skipped file)."""
+    """Problems that did not stop the scan (an expired suppression, a store that could not be written)."""
+    unread_configs: tuple[str, ...] = field(default=())
+    """Client config files that could not be read (``path:line: reason``): their servers were not checked."""
 
     @property
     def incomplete(self) -> bool:
-        return any(s.status in ("error", "timeout") for s in self.servers)
+        return bool(self.unread_configs) or any(s.status in ("error", "timeout") for s in self.servers)

@@ -25,7 +25,7 @@ __all__ = [
 
 ItemKind = Literal["tool", "prompt", "resource", "resource_template"]
 Transport = Literal["stdio", "http", "sse", "unknown"]
-SECRET_MASK = "****"
+SECRET_MASK = "****"  # noqa: S105 - the mask shown instead of a secret value
 
 # JSON Schema keywords whose values a model reads as prose or as example values.
 _SCHEMA_TEXT_KEYS = ("title", "description", "default", "examples", "enum", "const", "pattern", "$comment")
@@ -230,9 +230,8 @@ class LaunchSpec:
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> LaunchSpec:
-        transport = data.get("transport") or ("stdio" if data.get("command") else "http" if data.get("url") else "unknown")
-        if transport not in ("stdio", "http", "sse", "unknown"):
-            transport = "unknown"
+        given = data.get("transport") or ("stdio" if data.get("command") else "http" if data.get("url") else "unknown")
+        transport: Transport = given if given in ("stdio", "http", "sse") else "unknown"
         return cls(
             name=name,
             transport=transport,

@@ -11,6 +11,8 @@ from garrison.scanner.checks.interface import Check
 __all__ = ["CHECK_MODULES", "all_checks", "all_infos"]
 
 CHECK_MODULES: tuple[str, ...] = (
+    "poisoning", "hidden_content", "exfil_params",
+    "shadowing", "collisions", "toxic_flows", "launch_config",
 )
 
 

@@ -1,0 +1,437 @@
+"""What each sentence of a definition *does*: describe the tool, or direct the model somewhere else.
+
+Real tool descriptions are full of instructions to the model ("you MUST call list_users first", "dates must
+be ISO-8601"). An instruction is not the problem; what it points at is. Each sentence is split out and read
+for the signals below; only combinations that move the model outside the definition's purpose are reported:
+
+- *injection*: attempts to replace the model's instructions (ignore previous instructions, pseudo-system tags)
+- *flow*: a data-flow verb (send, upload, forward, include, append ...) that is not negated
+- *access*: a read verb (read, collect, dump ...) that is not negated
+- *sensitive*: credentials, keys, client configs, shell history, the instance metadata address
+- *context*: the conversation, the system prompt, the user's other data, the model's identity
+- *destination*: an e-mail address, URL or IP address, or a tool of another server
+- *secrecy*: hiding the behaviour from the user
+- *preference*: superlatives and exclusivity claims that steer tool choice
+- *transfer*: "this tool is deprecated, call X"
+- *hijack*: changing what happens before/after *other* tools run
+
+Whether an object is in scope is judged against the definition's :class:`Scope` (its own name and summary, its
+server's name and its sibling tools), so an SSH key manager may talk about keys and an e-mail tool about bcc.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from garrison.model import Severity
+
+__all__ = [
+    "Directive", "DirectiveKind", "Scope", "analyse_text", "make_scope", "make_scope_cache_clear", "sentences",
+    "words",
+]
+
+DirectiveKind = Literal[
+    "injection", "exfiltration", "hijack", "secrecy", "sensitive", "preference", "transfer",
+]
+
+_WORD = re.compile(r"[a-z]+|[0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)|\n(?=[A-Z])")
+MAX_SENTENCE_CHARS = 2_000
+"""Longer runs without punctuation are cut into pieces of this size, so every scan stays bounded."""
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; ``camelCase`` and ``snake_case`` identifiers are split into their parts."""
+    return _WORD.findall(_CAMEL.sub(" ", text).lower())
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "es", "s", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a definition is about. ``words`` are stems of its name, title, summary sentence and server name;
+    ``tools`` are the names of every tool on the same server (itself included), lower-cased."""
+
+    name: str
+    words: frozenset[str]
+    tools: frozenset[str]
+
+    def covers(self, terms: Iterable[str]) -> bool:
+        return any(_stem(t) in self.words for t in terms)
+
+
+def make_scope(name: str, description: str, *, title: str | None = None, server: str = "",
+               tools: Iterable[str] = ()) -> Scope:
+    """The scope of one definition: its name, title and first sentence are what it says it is for."""
+    known = tools if isinstance(tools, frozenset) else frozenset(t.lower() for t in tools)
+    return _make_scope(name, description, title, server, known)
+
+
+def make_scope_cache_clear() -> None:
+    _make_scope.cache_clear()
+
+
+@lru_cache(maxsize=8_192)
+def _make_scope(name: str, description: str, title: str | None, server: str, tools: frozenset[str]) -> Scope:
+    summary = ""
+    for start, end in sentences(description):
+        summary = description[start:end]
+        break
+    text = " ".join((name, title or "", summary, server))
+    return Scope(name.lower(), frozenset(_stem(w) for w in words(text)), tools)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence, bullet or paragraph of ``text``, stripped of surrounding space."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        _add_sentence(text, pos, m.start(), out)
+        pos = m.end()
+    _add_sentence(text, pos, len(text), out)
+    return out
+
+
+def _add_sentence(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        out.append((start, start + MAX_SENTENCE_CHARS))
+        start += MAX_SENTENCE_CHARS
+    if end > start:
+        out.append((start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """One sentence that steers the model outside the definition's purpose. ``start``/``end`` index the
+    analysed text; ``reason`` names the signals that fired."""
+
+    kind: DirectiveKind
+    severity: Severity
+    start: int
+    end: int
+    reason: str
+
+
+# --- lexicon: general English and well-known locations, not phrases of any data set ------------------------
+
+_I = 0
+"""Patterns are written in lower case and matched against lower-cased text (faster than IGNORECASE)."""
+_NEG = r"(?:\b(?:not|never|no|without|cannot)\b|n't\b)"
+_FLOW = re.compile(
+    r"\b(?:send|sends|sent|sending|e-?mail(?:s|ed|ing)?|upload(?:s|ed|ing)?|forward(?:s|ed|ing)?|"
+    r"transmit(?:s|ted|ting)?|exfiltrat\w*|leak(?:s|ed|ing)?|b?cc|post(?:s|ed|ing)?\s+(?:it|them|this|that)\s+to|"
+    r"share(?:s|d)?\s+(?:\w+\s+){0,3}with|relay(?:s|ed)?|sync(?:s|ed)?\s+(?:\w+\s+){0,3}to|"
+    r"append(?:s|ed|ing)?|attach(?:es|ed|ing)?|embed(?:s|ded|ding)?)\b",
+    _I,
+)
+"""Verbs that move data somewhere in any form (``sends``, ``appending``)."""
+_FLOW_IMPERATIVE = re.compile(
+    r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set)\b", _I)
+"""Verbs that move data only when the model is told to (``include X``, not ``this includes X``)."""
+_ACCESS = re.compile(
+    r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
+    r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|"
+    r"contents?\s+of)\b",
+    _I,
+)
+_SENSITIVE_PATH = re.compile(
+    r"\.ssh\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|"
+    r"\.aws/(?:credentials|config)|\.env\b|/etc/(?:passwd|shadow|sudoers|gshadow)\b|\bmcp\.json\b|"
+    r"claude_desktop_config|\.cursor/|\.codeium/|\.continue/|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|"
+    r"\.docker/config|\.kube/config|\bkubeconfig\b|\.(?:bash|zsh|sh|python|psql|mysql)_history\b|\.bashrc\b|"
+    r"\.zshrc\b|\.bash_profile\b|\.profile\b|169\.254\.169\.254|metadata\.google\.internal|\.gnupg\b|"
+    r"\bwallet\.dat\b|\bkeychain\b|\.config/gcloud|application_default_credentials|\blogin data\b|"
+    r"\bcookies\.sqlite\b|\.terraformrc\b|\.vault-token\b|\bsecrets?\.(?:json|ya?ml|toml)\b",
+    _I,
+)
+_SENSITIVE_NOUN = re.compile(
+    r"\b(?:private\s+keys?|ssh\s+keys?|api[\s_-]*keys?|access\s+keys?|secret\s+keys?|secrets|credentials?|"
+    r"passwords?|passphrases?|seed\s+phrases?|mnemonic|(?:auth|access|session|bearer|refresh)\s+tokens?|"
+    r"cookies|environment\s+variables|env\s+vars|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
+    r"keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
+    _I,
+)
+_CONTEXT = re.compile(
+    r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|(?:previous|prior|earlier|all)\s+messages|"
+    r"system\s+prompts?|(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:instructions|prompt|context|name|identity)|"
+    r"(?:the\s+)?user'?s\s+(?:messages|data|files|e-?mails|contacts|documents|personal\s+\w+|history|profile)|"
+    r"full\s+context|entire\s+context|internal\s+context|all\s+(?:available\s+)?tools|list\s+of\s+(?:available\s+)?tools|"
+    r"tools?\s+list|(?:llm|model|assistant|ai)\s+(?:model\s+)?name|contents?\s+of\s+(?:any|all|every|the\s+user)"
+    r"|all\s+(?:files|documents|e-?mails|contacts))\b",
+    _I,
+)
+_DESTINATION = re.compile(
+    r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bhttps?://[^\s\"'<>)]+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\bwebhook\b|"
+    r"\b(?:external|remote|third[- ]party|attacker'?s?)\s+(?:server|endpoint|address|host|site|url)\b|"
+    r"\battacker\b",
+    _I,
+)
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|preceding|system|original|other|safety)\s+"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|context|messages)\b|"
+    r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions\s*:|\byou\s+are\s+now\b|\bfrom\s+now\s+on\b|"
+    r"<\s*/?\s*(?:system|important|instructions?|secret|hidden|admin|sudo)\s*>|\[\s*(?:system|inst)\s*\]",
+    _I,
+)
+_SECRECY = re.compile(
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:tell|mention|inform|notify|alert|reveal|disclose|show|display|report|"
+    r"explain|say|ask|warn)(?:ing)?\s+(?:\w+\s+){0,4}(?:the\s+)?(?:user|human|them|anyone|operator)\b|"
+    r"\b(?:omitted|hidden|excluded|removed|concealed|suppressed)\s+from\s+(?:\w+\s+){0,5}(?:user|summary|display|"
+    r"output|response|log)|\bnot\s+(?:be\s+)?(?:shown|displayed|visible|surfaced|reported)\s+(?:\w+\s+){0,3}"
+    r"(?:to|in)\s+(?:\w+\s+){0,2}(?:user|summary)|\buser\s+(?:does\s+not|doesn't|need\s+not|should\s+not|must\s+not|"
+    r"won't|will\s+not)\s+(?:need\s+to\s+)?(?:know|see|notice|be\s+told)|\b(?:silently|secretly|covertly|quietly|"
+    r"discreetly|invisibly|behind\s+the\s+scenes)\b(?=.*\b(?:send|sends|sent|upload|forward|transmit|exfiltrat|"
+    r"copy|copies|include|append|attach|collect|read|bcc|cc)\w*)|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
+    r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b",
+    _I,
+)
+_PREFERENCE = re.compile(
+    r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
+    r"accurate|trusted|secure|powerful|advanced|capable|trustworthy)|number\s+one|#1|ultimate|superior|greatest|"
+    r"top-rated)\s+(?:\w+\s+){0,3}(?:tool|server|function|option|choice|way|source|solution|service)s?\b|"
+    r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+)?"
+    r"(?:tools?|servers?|functions?|options?)\b|"
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
+    r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
+    r"\bother\s+(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+(?:\w+\s+)?(?:unreliable|broken|"
+    r"deprecated|unsafe|outdated|inaccurate|insecure|compromised|malicious|wrong)\b|"
+    r"\b(?:prefer|prioriti[sz]e)\s+this\s+(?:tool|server|function)\b",
+    _I,
+)
+_DEPRECATED = re.compile(
+    r"\b(?:is\s+)?(?:deprecated|obsolete|discontinued|retired|no\s+longer\s+(?:works?|supported|available|"
+    r"maintained|functional)|has\s+been\s+(?:replaced|superseded|moved)|replaced\s+by|superseded\s+by)\b",
+    _I,
+)
+_CALL_TARGET = re.compile(
+    r"\b(?:use|call|invoke|run|execute|switch\s+to|migrate\s+to|replaced\s+by|superseded\s+by|via|with|using)\s+"
+    r"(?:the\s+)?[`'\"]*([A-Za-z][\w.-]*(?:_|[a-z][A-Z])[\w.-]*)[`'\"]*(?:\(\))?",
+)
+_OTHER_OPERATION = re.compile(
+    r"\b(?:before|after|whenever|every\s+time|each\s+time|prior\s+to)\s+(?:you\s+)?(?:use|using|call|calling|run|"
+    r"running|execute|executing|invoke|invoking|perform|performing|respond|responding|answer|answering)\s+"
+    r"(?:any|another|other|every|each|a|the|an)?\s*(?!this\b)(\w+)",
+    _I,
+)
+_TAMPER = re.compile(
+    r"\b(?:replace|modify|change|alter|override|rewrite|swap|substitute|tamper)\w*\s+(?:\w+\s+){0,3}"
+    r"(?:values?|results?|arguments?|parameters?|inputs?|outputs?|responses?|answers?|recipients?|amounts?)\b",
+    _I,
+)
+_ADDRESSED = re.compile(
+    r"^\W*(?:always|never|do\s+not|don't|please|make\s+sure|ensure|remember|first|then|also|before|after|when|"
+    r"whenever|you|must|important|note|(?![a-z]*[^s]s\b)[a-z]+\s+(?:the|all|any|every|these|your|it|them)\b)|"
+    r"\b(?:you|the\s+(?:assistant|ai|model|llm|agent))\s+(?:must|should|shall|need\s+to|have\s+to|are\s+required|"
+    r"will\s+need)\b|\b(?:must|should|shall)\s+(?:always\s+)?(?:be\s+)?(?:\w+ed|\w+)\b",
+    _I,
+)
+_IMPERATIVE_CLAUSE = re.compile(
+    r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|to)\s+)(?:include|add|put|insert|fill|provide|supply|"
+    r"pass|copy|submit|store|write|paste|place|set|send|read|collect|gather|attach|append|embed|forward|upload|"
+    r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query)\s+(?:the|a|an|all|any|every|its|their|"
+    r"your|this|these|it|them|my|our|user|[`'\"~/.$]|\w+'s\b|\w+\s+(?:of|from|in)\b)",
+    _I,
+)
+"""A clause that opens with a base-form verb and its object: an order, wherever it sits in the sentence."""
+
+
+_NEG_RE = re.compile(_NEG, _I)
+
+# Gates: a pattern can only match text that holds one of its words (and, where given, one of a second set,
+# or one of its substrings). Checking a set of words is much cheaper than scanning with each pattern, and most
+# definitions hold none of them.
+_Gate = tuple[re.Pattern[str], frozenset[str], frozenset[str], tuple[str, ...]]
+
+
+_DOTTED_NUMBER = re.compile(r"\d\.\d")
+
+
+def _forms(*stems: str) -> frozenset[str]:
+    return frozenset(f"{s}{e}" for s in stems for e in ("", "s", "ed", "d", "ing", "es"))
+
+
+_GATES: dict[str, _Gate] = {
+    "path": (_SENSITIVE_PATH, frozenset(
+        "ssh rsa dsa ecdsa ed25519 aws env passwd shadow sudoers gshadow mcp claude cursor codeium continue npmrc "
+        "pypirc netrc credentials docker kube kubeconfig history bashrc zshrc profile metadata gnupg wallet "
+        "keychain gcloud login cookies terraformrc vault secret secrets 169".split()), frozenset(), ()),
+    "noun": (_SENSITIVE_NOUN, frozenset(
+        "private ssh api access secret secrets credential credentials password passwords passphrase passphrases "
+        "seed mnemonic auth session bearer refresh cookies environment env shell command bash browser keychain "
+        "client mcp".split()), frozenset(), ()),
+    "context": (_CONTEXT, frozenset(
+        "conversation chat messages prompt prompts instructions context name identity data files emails mails "
+        "contacts documents personal history profile tools tool contents content".split()), frozenset(), ()),
+    "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
+                    ("@", "http")),
+    "injection": (_INJECTION, frozenset(
+        "ignore disregard forget override bypass instructions now".split()), frozenset(), ("<", "[")),
+    "secrecy": (_SECRECY, _forms("tell", "mention", "inform", "notify", "alert", "reveal", "disclose", "show",
+                                 "display", "report", "explain", "say", "ask", "warn", "omit", "hid", "exclude",
+                                 "remove", "conceal", "suppress", "visible", "surface", "know", "see", "notice",
+                                 "told", "keep", "hide", "omitted") | frozenset(
+        "silently secretly covertly quietly discreetly invisibly behind shown hidden".split()), frozenset(), ()),
+    "preference": (_PREFERENCE, frozenset(
+        "best only most number ultimate superior greatest top instead rather over before other another different "
+        "prefer prioritize prioritise 1".split()), frozenset(
+        "tool tools server servers function functions option options choice choices way ways source sources "
+        "solution solutions service services".split()), ()),
+    "deprecated": (_DEPRECATED, frozenset(
+        "deprecated obsolete discontinued retired longer replaced superseded moved".split()), frozenset(), ()),
+    "other": (_OTHER_OPERATION, frozenset("before after whenever every each prior".split()), frozenset(), ()),
+    "tamper": (_TAMPER, _forms("replac", "replace", "modif", "modify", "chang", "change", "alter", "overrid",
+                               "override", "overridden", "rewrit", "rewrite", "rewritten", "swap", "swapp",
+                               "substitut", "substitute", "tamper"), frozenset(), ()),
+}
+
+
+def _active(low: str) -> frozenset[str]:
+    """Names of the gated patterns that may match ``low``."""
+    tokens = set(_WORD.findall(low))
+    out = []
+    for name, (_, any_of, also, substrings) in _GATES.items():
+        if (tokens & any_of or any(s in low for s in substrings)) and (not also or tokens & also):
+            out.append(name)
+    if "destination" not in out and _DOTTED_NUMBER.search(low):
+        out.append("destination")
+    return frozenset(out)
+
+
+_TRIGGERING = frozenset(_GATES) - {"other", "tamper"}
+"""Patterns that can produce a finding on their own (``other`` and ``tamper`` need a companion)."""
+
+
+def _lower(text: str) -> str:
+    """Lower case with offsets kept (the few characters whose lower case is longer stay as they are)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _find(name: str, active: frozenset[str], sentence: str) -> list[re.Match[str]]:
+    return list(_GATES[name][0].finditer(sentence)) if name in active else []
+
+
+def _negated(sentence: str, start: int) -> bool:
+    """A verb or object with a negation among the few words before it (``never reads``, ``never the key``)."""
+    return _NEG_RE.search(sentence, max(0, start - 24), start) is not None
+
+
+def _live(pattern: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
+    return [m for m in pattern.finditer(sentence) if not _negated(sentence, m.start())]
+
+
+def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Match[str]]:
+    """Objects the definition is not about, and that are not negated (``never the private key``)."""
+    return [m for m in matches if not scope.covers(words(m.group())) and not _negated(m.string, m.start())]
+
+
+def _near(verbs: Iterable[re.Match[str]], objects: Iterable[re.Match[str]], reach: int = 80) -> bool:
+    """A verb acts on an object when it comes shortly before it (``read ~/.ssh/id_rsa``), or the object is
+    followed shortly by the verb (``~/.ssh/id_rsa, then send it``)."""
+    spans = [m.span() for m in verbs]
+    for obj in objects:
+        for start, end in spans:
+            if 0 <= obj.start() - end <= reach or 0 <= start - obj.end() <= reach // 2:
+                return True
+    return False
+
+
+def _foreign_tools(sentence: str, scope: Scope) -> list[str]:
+    """Tool-like identifiers the sentence tells the model to use that are neither this tool nor a sibling."""
+    out = []
+    for m in _CALL_TARGET.finditer(sentence):
+        name = m.group(1).strip(".-").lower()
+        if name and name != scope.name and name not in scope.tools and "." not in name:
+            out.append(name)
+    return out
+
+
+def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope,
+                         active: frozenset[str]) -> list[Directive]:
+    found: list[Directive] = []
+    end = offset + len(original)
+
+    def add(kind: DirectiveKind, severity: Severity, reason: str) -> None:
+        found.append(Directive(kind, severity, offset, end, reason))
+
+    paths = _out_of_scope(_find("path", active, sentence), scope)
+    nouns = _out_of_scope(_find("noun", active, sentence), scope)
+    context = _out_of_scope(_find("context", active, sentence), scope)
+    destinations = _out_of_scope(_find("destination", active, sentence), scope)
+    injection = _find("injection", active, sentence)
+    secrecy = _find("secrecy", active, sentence)
+    preference = _find("preference", active, sentence)
+    deprecated = _find("deprecated", active, sentence)
+    other = _find("other", active, sentence)
+    tamper = _find("tamper", active, sentence)
+    if not (paths or nouns or context or destinations or injection or secrecy or preference or deprecated
+            or (other and tamper) or ((other or tamper) and _CALL_TARGET.search(original))):
+        return found
+    addressed = _ADDRESSED.search(sentence) is not None or _IMPERATIVE_CLAUSE.search(sentence) is not None
+    flow = _live(_FLOW, sentence)
+    if addressed:
+        flow += _live(_FLOW_IMPERATIVE, sentence)
+    access = _live(_ACCESS, sentence)
+    foreign = _foreign_tools(original, scope)
+    movers = [*flow, *access]
+
+    if injection:
+        add("injection", Severity.HIGH, "tries to replace the model's instructions")
+    if secrecy:
+        moves = bool(flow or access or paths or nouns or context or destinations)
+        add("secrecy", Severity.HIGH if moves else Severity.MEDIUM, "hides behaviour from the user")
+    sensitive = [*paths, *nouns]
+    if sensitive:
+        what = ", ".join(sorted({m.group() for m in sensitive}))
+        if _near(movers, paths) or (_near(movers, nouns) and (addressed or destinations or paths)):
+            add("sensitive", Severity.HIGH, f"reads or moves sensitive data the tool is not about ({what})")
+        elif paths or (addressed and _near(movers, nouns)):
+            add("sensitive", Severity.MEDIUM, f"refers to sensitive data the tool is not about ({what})")
+        else:
+            add("sensitive", Severity.LOW, f"mentions sensitive data ({what})")
+    if _near(flow, context) or (_near(flow, destinations) and (addressed or foreign)):
+        what = ", ".join(sorted({m.group() for m in (*context, *destinations)}))
+        add("exfiltration", Severity.HIGH, f"directs data outside the tool's purpose ({what})")
+    elif flow and foreign and destinations:
+        add("exfiltration", Severity.HIGH, f"routes data through another tool ({', '.join(foreign)})")
+    if other and other[0].group(1) not in ("this", "it", "the"):
+        if tamper:
+            add("hijack", Severity.HIGH, "changes what other tools receive or return")
+        elif foreign:
+            add("hijack", Severity.MEDIUM, f"inserts itself around another tool ({', '.join(foreign)})")
+    elif foreign and tamper:
+        add("hijack", Severity.HIGH, f"changes the values another tool uses ({', '.join(foreign)})")
+    if preference:
+        add("preference", Severity.MEDIUM, "steers the model's choice of tool")
+    if deprecated and foreign:
+        add("transfer", Severity.MEDIUM, f"redirects the model to another tool ({', '.join(foreign)})")
+    return found
+
+
+def analyse_text(text: str, scope: Scope) -> list[Directive]:
+    """Every sentence of ``text`` that steers the model outside ``scope`` (pure)."""
+    out: list[Directive] = []
+    low = _lower(text)
+    active = _active(low)
+    if not active & _TRIGGERING and not ("other" in active or "tamper" in active):
+        return out
+    for start, end in sentences(text):
+        out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, active))
+    return out

@@ -1,0 +1,113 @@
+"""``garrison detect``: run Sigma rules over event files and print the alerts.
+
+Rules: the built-in pack, plus every ``--rules`` file or folder (SigmaHQ folders work unchanged). Events:
+Sysmon / Windows Security / PowerShell records (EVTX-as-JSON or flat JSON lines), raw or parsed auditd logs,
+and Garrison's own JSON lines. ``storyline`` is ``null`` in every alert for now (storylines come later).
+
+Exit codes: 1 alerts; 0 none; 2 bad input (missing file, a rule that does not load); 3 no alerts but some
+lines could not be read (each is named on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from garrison.cli import exit_codes
+from garrison.cli.args import env_option
+
+__all__ = ["register", "run"]
+
+FORMATS = ("json", "text")
+
+
+class _Append(argparse.Action):
+    """``append`` whose first command-line use replaces a default taken from the environment."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        items = getattr(namespace, self.dest, None)
+        items = list(items) if isinstance(items, list) else []
+        setattr(namespace, self.dest, [*items, values])
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "detect",
+        help="run Sigma detection rules over event files",
+        description="Run the built-in Sigma rule pack (and any --rules) over event files; print one alert per "
+        "matching rule and event, with its ATT&CK techniques and tactics.",
+        epilog="Exit codes: 0 no alerts, 1 alerts, 2 bad input or a rule that does not load, "
+        "3 no alerts but unreadable lines.",
+    )
+    env_option(parser, "--events", env="GARRISON_EVENTS", action=_Append, metavar="FILE",
+               help=f"event file (repeatable; in the env, separate with {os.pathsep!r})")
+    env_option(parser, "--rules", env="GARRISON_RULES", action=_Append, metavar="PATH",
+               help=f"extra Sigma rule file or folder (repeatable; in the env, separate with {os.pathsep!r})")
+    env_option(parser, "--no-builtin", env="GARRISON_NO_BUILTIN", action="store_true",
+               help="do not load the built-in rule pack")
+    env_option(parser, "--unsafe-skip-bad-rules", env="GARRISON_UNSAFE_SKIP_BAD_RULES", action="store_true",
+               help="run the rules that load even when others fail (they are listed on stderr)")
+    env_option(parser, "--format", env="GARRISON_FORMAT", default="json", choices=FORMATS,
+               help="output format (default json)")
+    parser.set_defaults(handler=run)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+    return [item for item in items if item]
+
+
+def _text_line(alert: Any) -> str:
+    where = ", ".join(str(e.id) for e in alert.events if e.id)
+    attack = ",".join(alert.techniques) or "-"
+    return f"{alert.severity.label:<8} {attack:<20} {alert.title}  [{alert.rule}]  {where}"
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from garrison.detect import Engine
+    from garrison.errors import RuleError, UsageError
+    from garrison.events.reader import read_events
+    from garrison.events.rulefiles import builtin_rules_dir, load_rule_paths
+
+    if args.format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {args.format!r}")
+    event_files = [Path(p) for p in _as_list(args.events)]
+    if not event_files:
+        raise UsageError("garrison detect: give at least one --events FILE")
+    rule_paths = ([] if args.no_builtin else [builtin_rules_dir()]) + [Path(p) for p in _as_list(args.rules)]
+    if not rule_paths:
+        raise UsageError("garrison detect: no rules (--no-builtin without --rules)")
+    load = load_rule_paths(rule_paths)
+    for failure in load.failures:
+        print(f"garrison: rule not loaded: {failure.path}: {failure.reason}", file=sys.stderr)  # noqa: T201
+    if load.failures and not args.unsafe_skip_bad_rules:
+        raise RuleError(f"{len(load.failures)} rule(s) did not load (see above; "
+                        "--unsafe-skip-bad-rules runs the others)")
+    engine = Engine(load.rules)
+    alerts = []
+    problems = []
+    for path in event_files:
+        read = read_events(path)
+        problems.extend(read.problems)
+        alerts.extend(engine.run(read.events))
+    for problem in problems:
+        print(f"garrison: unreadable: {problem.where}: {problem.reason}", file=sys.stderr)  # noqa: T201
+    if args.format == "json":
+        out = {"alerts": [a.to_json() for a in alerts], "problems": [p.to_json() for p in problems]}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for alert in alerts:
+            print(_text_line(alert))  # noqa: T201
+    print(f"{len(alerts)} alert(s) from {len(load.rules)} rules; {len(problems)} unreadable line(s)",  # noqa: T201
+          file=sys.stderr)
+    if alerts:
+        return exit_codes.FINDINGS
+    return exit_codes.INCOMPLETE if problems else exit_codes.CLEAN

@@ -1,0 +1,135 @@
+"""Necessary literals ("atoms") for the engine's prefilter, and how a rule's atoms are chosen.
+
+An *atom tree* records, for one rule, which lowercase literals must occur in which fields for it to match:
+a leaf is a set of ``(field, literal)`` of which at least one must occur; ``("and", ...)`` means every child
+must hold (any one child's set is then enough to index the rule); ``("or", ...)`` means one child holds (the
+union of their sets is needed); ``None`` means "no literal is necessary" (``re`` without literals, ``exists``,
+a ``not``). :func:`choose_atoms` picks, for every ``and``, the child that is cheapest by a cost function the
+engine derives from how many rules share a literal (literals such as ``\\powershell.exe`` are common).
+
+:func:`regex_literals` finds literals that every match of a regular expression must contain, from the parsed
+pattern: runs of literal characters in the top-level sequence, branches as alternatives, and the bodies of
+repeats that occur at least once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+__all__ = ["MIN_ATOM_LENGTH", "AtomSet", "AtomTree", "choose_atoms", "regex_literals", "tree_atoms"]
+
+MIN_ATOM_LENGTH = 3
+AtomSet = frozenset[tuple[str, str]]
+AtomTree = AtomSet | tuple[Literal["and", "or"], tuple["AtomTree", ...]] | None
+
+try:  # the parser moved in Python 3.11; both names are the standard library's own
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+MAX_REGEX_NODES = 2_000
+
+
+def and_tree(children: list[AtomTree]) -> AtomTree:
+    usable = [c for c in children if c is not None]
+    if not usable:
+        return None
+    return usable[0] if len(usable) == 1 else ("and", tuple(usable))
+
+
+def or_tree(children: list[AtomTree]) -> AtomTree:
+    if any(c is None for c in children) or not children:
+        return None
+    return children[0] if len(children) == 1 else ("or", tuple(children))
+
+
+def _seq_literals(items: Any, budget: list[int]) -> list[frozenset[str]] | None:
+    """Alternative literal sets for a parsed sequence: each set is "one of these occurs"; all sets hold."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if len(run) >= MIN_ATOM_LENGTH:
+            out.append(frozenset({"".join(run).lower()}))
+        run.clear()
+
+    for op, arg in items:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        if op is _c.LITERAL:
+            run.append(chr(arg))
+            continue
+        close()
+        if op is _c.SUBPATTERN:
+            sub = _seq_literals(arg[-1], budget)
+            if sub:
+                out.extend(sub)
+        elif op is _c.BRANCH:
+            options: set[str] = set()
+            for branch in arg[1]:
+                sub = _seq_literals(branch, budget)
+                if not sub:
+                    options = set()
+                    break
+                options |= min(sub, key=lambda s: (len(s), -min(len(x) for x in s)))
+            if options:
+                out.append(frozenset(options))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) and arg[0] >= 1:
+            sub = _seq_literals(arg[2], budget)
+            if sub:
+                out.extend(sub)
+        elif op is getattr(_c, "ATOMIC_GROUP", None):
+            sub = _seq_literals(arg, budget)
+            if sub:
+                out.extend(sub)
+    close()
+    return out
+
+
+def regex_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Lowercase literals, one of which occurs in every match of ``pattern`` (``None`` if none is known)."""
+    try:
+        parsed = _p.parse(pattern, flags)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    sets = _seq_literals(parsed.data if hasattr(parsed, "data") else parsed, [MAX_REGEX_NODES])
+    if not sets:
+        return None
+    return max(sets, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def tree_atoms(tree: AtomTree) -> set[tuple[str, str]]:
+    """Every atom anywhere in ``tree`` (for document-frequency counts)."""
+    if tree is None:
+        return set()
+    if isinstance(tree, frozenset):
+        return set(tree)
+    out: set[tuple[str, str]] = set()
+    for child in tree[1]:
+        out |= tree_atoms(child)
+    return out
+
+
+def choose_atoms(tree: AtomTree, cost: Callable[[tuple[str, str]], float]) -> AtomSet | None:
+    """One atom set that must be hit for the rule to match, as cheap as ``cost`` allows (``None``: none)."""
+    if tree is None:
+        return None
+    if isinstance(tree, frozenset):
+        if not tree or any(len(lit) < MIN_ATOM_LENGTH for _, lit in tree):
+            return None
+        return tree
+    kind, children = tree
+    chosen = [choose_atoms(child, cost) for child in children]
+    if kind == "or":
+        if any(c is None for c in chosen):
+            return None
+        return frozenset().union(*[c for c in chosen if c is not None])
+    usable = [c for c in chosen if c is not None]
+    if not usable:
+        return None
+    return min(usable, key=lambda s: sum(cost(a) for a in s))

@@ -1,0 +1,185 @@
+"""The detection engine: compiled rules + events → alerts (pure; no files, no clock).
+
+Routing: an event meets only the rules whose ``logsource`` it satisfies (a rule field left empty matches
+anything; ``registry_event`` rules also see ``registry_add``/``_set``/``_delete``/``_rename`` events). Each
+log source gets a *group*, built on first use: the fields its rules read, one Aho-Corasick automaton per field
+over the rules' necessary literals, and the rules that must always run. Per event, the engine lowers only the
+fields its group reads, runs the automata, and evaluates just the candidate rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from garrison.detect.atoms import choose_atoms, tree_atoms
+from garrison.detect.attack import AttackData, load_attack
+from garrison.detect.compiler import CompiledRule
+from garrison.detect.values import field_value, text_of
+from garrison.model import Event, LogSource, Severity
+
+__all__ = ["Alert", "Engine", "event_to_json"]
+
+SHORT_LITERAL_COST = 24.0
+"""Added to an atom's cost as ``SHORT_LITERAL_COST / len(literal)``: short literals occur by chance."""
+_CATEGORY_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "registry_add": ("registry_event",),
+    "registry_set": ("registry_event",),
+    "registry_delete": ("registry_event",),
+    "registry_rename": ("registry_event",),
+}
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    ls = event.logsource
+    out: dict[str, Any] = {
+        "time": event.time,
+        "logsource": {k: v for k, v in (("product", ls.product), ("category", ls.category),
+                                        ("service", ls.service)) if v is not None},
+        "fields": dict(event.fields),
+        "source": event.source,
+    }
+    if event.id is not None:
+        out["id"] = event.id
+    if event.links:
+        out["links"] = dict(event.links)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One rule matched. ``storyline`` is reserved for the storyline builder and is ``None`` for now."""
+
+    rule: str
+    title: str
+    severity: Severity
+    techniques: tuple[str, ...]
+    tactics: tuple[str, ...]
+    events: tuple[Event, ...]
+    storyline: Mapping[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "severity": self.severity.label,
+            "attack": list(self.techniques),
+            "tactics": list(self.tactics),
+            "events": [event_to_json(e) for e in self.events],
+            "storyline": dict(self.storyline) if self.storyline is not None else None,
+        }
+
+
+@dataclass(slots=True)
+class _Group:
+    rules: tuple[CompiledRule, ...]
+    always: tuple[int, ...]
+    automata: tuple[tuple[str, Any], ...]
+    plain_fields: frozenset[str]
+    dotted_fields: tuple[str, ...]
+
+
+def _rule_accepts(rule: LogSource, event: LogSource) -> bool:
+    if rule.product is not None and rule.product != event.product:
+        return False
+    if rule.service is not None and rule.service != event.service:
+        return False
+    if rule.category is not None and rule.category != event.category:
+        return rule.category in _CATEGORY_ALIASES.get(event.category or "", ())
+    return True
+
+
+def _build_group(rules: Sequence[CompiledRule], cost: Callable[[tuple[str, str]], float]) -> _Group:
+    literals: dict[str, dict[str, list[int]]] = {}
+    always: list[int] = []
+    fields: set[str] = set()
+    for index, compiled in enumerate(rules):
+        fields |= compiled.fields
+        atoms = choose_atoms(compiled.atom_tree, cost)
+        if atoms is None:
+            always.append(index)
+            continue
+        for name, literal in atoms:
+            literals.setdefault(name, {}).setdefault(literal, []).append(index)
+    automata = []
+    for name, words in sorted(literals.items()):
+        automaton = ahocorasick.Automaton()
+        for literal, indexes in words.items():
+            automaton.add_word(literal, tuple(sorted(set(indexes))))
+        automaton.make_automaton()
+        automata.append((name, automaton))
+    return _Group(
+        rules=tuple(rules),
+        always=tuple(always),
+        automata=tuple(automata),
+        plain_fields=frozenset(fields),
+        dotted_fields=tuple(sorted(f for f in fields if "." in f)),
+    )
+
+
+class Engine:
+    """Evaluate compiled rules over events. Thread-compatible: groups are built once and never mutated."""
+
+    def __init__(self, rules: Iterable[CompiledRule], *, attack: AttackData | None = None) -> None:
+        self.rules: tuple[CompiledRule, ...] = tuple(rules)
+        self.attack = attack if attack is not None else load_attack()
+        self._groups: dict[tuple[str | None, str | None, str | None], _Group] = {}
+        self._tactics = {c.rule.id: self.attack.tactics_for(c.rule.techniques, c.rule.tactics) for c in self.rules}
+        shared: Counter[tuple[str, str]] = Counter()
+        for compiled in self.rules:
+            shared.update(tree_atoms(compiled.atom_tree))
+        self._shared = shared
+
+    def _cost(self, atom: tuple[str, str]) -> float:
+        """How often an atom is expected to fire: literals many rules share are common in events too."""
+        return self._shared[atom] + SHORT_LITERAL_COST / len(atom[1])
+
+    def _group(self, ls: LogSource) -> _Group:
+        key = (ls.product, ls.category, ls.service)
+        group = self._groups.get(key)
+        if group is None:
+            group = _build_group([c for c in self.rules if _rule_accepts(c.rule.logsource, ls)], self._cost)
+            self._groups[key] = group
+        return group
+
+    def match(self, event: Event) -> list[CompiledRule]:
+        """The rules that match ``event``, in rule order."""
+        group = self._group(event.logsource)
+        if not group.rules:
+            return []
+        raw = event.fields
+        wanted = group.plain_fields
+        low: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name in wanted and value is not None:
+                text = text_of(value)
+                low[name] = text.lower() if isinstance(text, str) else tuple(t.lower() for t in text or ())
+        for name in group.dotted_fields:
+            if name not in low:
+                text = text_of(field_value(raw, name))
+                if text is not None:
+                    low[name] = text.lower() if isinstance(text, str) else tuple(t.lower() for t in text)
+        candidates: set[int] = set(group.always)
+        for name, automaton in group.automata:
+            value = low.get(name)
+            if value is None:
+                continue
+            for text in (value,) if type(value) is str else value:
+                for _, indexes in automaton.iter(text):
+                    candidates.update(indexes)
+        rules = group.rules
+        return [rules[i] for i in sorted(candidates) if rules[i].matches(low, raw)]
+
+    def alert_for(self, compiled: CompiledRule, events: tuple[Event, ...]) -> Alert:
+        rule = compiled.rule
+        return Alert(rule.id, rule.title, rule.level, rule.techniques, self._tactics.get(rule.id, ()), events)
+
+    def run(self, events: Iterable[Event]) -> Iterator[Alert]:
+        """One alert per (matching rule, event), in event order."""
+        for event in events:
+            for compiled in self.match(event):
+                yield self.alert_for(compiled, (event,))

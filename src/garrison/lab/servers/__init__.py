@@ -1,0 +1,1 @@
+"""Lab servers, each runnable as ``python -m garrison.lab.servers.<name>`` (stdio)."""
