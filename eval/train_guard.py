@@ -31,7 +31,7 @@ VERSION = "1"
 MIN_POSITIVE_WORDS = 4
 """Shorter unmatched pieces of a malicious row (a signature, a closing tag) are not used as positives."""
 
-Example = tuple[list[int], int, float]  # features, label, weight
+Example = tuple[list[int], int, float]  # hashed features, label, weight
 
 
 def load_rows(corpora: Path) -> list[dict[str, Any]]:
@@ -59,15 +59,16 @@ def build_examples(rows: list[dict[str, Any]]) -> dict[str, list[Example]]:
         out = by_group.setdefault(fold_key(r), [])
         known = benign_keys.get(r["source"], set())
         for seg, _cues, feats in segment_features(r["text"]):
+            hashed = [_bucket(f) for f in feats]
             if r["label"] == "benign":
-                out.append((feats, 0, 1.0))
+                out.append((hashed, 0, 1.0))
             elif _key(seg.text) not in known and len(_key(seg.text).split()) >= MIN_POSITIVE_WORDS:
-                out.append((feats, 1, 1.0))
+                out.append((hashed, 1, 1.0))
     return by_group
 
 
 def cue_buckets() -> set[int]:
-    names = list(CUES)
+    names = [c.name for c in CUES]
     out = {_bucket(p + c) for p in ("C:", "P:", "N:", "E:first:", "E:last:") for c in names}
     out |= {_bucket(f"CC:{a}|{b}") for i, a in enumerate(names) for b in names[i + 1 :]}
     return out
@@ -109,7 +110,7 @@ def fit(examples: list[Example], *, epochs: int, l2_words: float, l2_cues: float
 def doc_score(bias: float, w: dict[int, float], text: str) -> float:
     best = -30.0
     for _seg, _cues, feats in segment_features(text):
-        best = max(best, bias + sum(w.get(f, 0.0) for f in feats))
+        best = max(best, bias + sum(w.get(_bucket(f), 0.0) for f in feats))
     return 1.0 / (1.0 + math.exp(-best))
 
 

@@ -14,6 +14,7 @@ import re
 import selectors
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -53,12 +54,8 @@ def bridge(command: list[str]) -> Iterator[str]:
         assert line.startswith("PORT "), line
         yield f"http://127.0.0.1:{int(line.split()[1])}/mcp"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.kill()  # its stdio servers see end of input and exit by themselves
+        proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -84,8 +81,10 @@ def run_side_by_side(tools: Path, server: list[str], out: Path) -> tuple[Results
         runs = {name: subprocess.Popen([cli, "server", "--url", url, "-o", str(out / name)], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 for name, url in urls.items()}
-        for run in runs.values():
+        for name, run in runs.items():
+            started = time.monotonic()
             run.wait(240)
+            print(name, "finished after", round(time.monotonic() - started, 1), "s")
     return results(out / "direct"), results(out / "wrapped")
 
 

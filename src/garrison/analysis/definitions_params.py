@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from garrison.analysis.directives import Scope, words
-from garrison.analysis.normalize import reveal
+from garrison.analysis.definitions import revealed as reveal
 from garrison.model import Definition, Severity
 
 __all__ = ["ParameterIssue", "judge_parameters"]

@@ -83,10 +83,8 @@ def make_scope_cache_clear() -> None:
 
 @lru_cache(maxsize=8_192)
 def _make_scope(name: str, description: str, title: str | None, server: str, tools: frozenset[str]) -> Scope:
-    summary = ""
-    for start, end in sentences(description):
-        summary = description[start:end]
-        break
+    first = _SENTENCE_END.search(description)
+    summary = description[: first.start() if first else MAX_SENTENCE_CHARS]
     text = " ".join((name, title or "", summary, server))
     return Scope(name.lower(), frozenset(_stem(w) for w in words(text)), tools)
 

@@ -344,7 +344,21 @@ def _match_group(m: re.Match[str], text: str, out: _Builder) -> int:
     return end
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _nothing_to_reveal(text: str) -> bool:
+    """Cheap proof that the scanner cannot match: plain ASCII with none of the characters its patterns need."""
+    if not text.isascii() or "\x1b" in text or "<!--" in text or "%" in text or "\\" in text or "&#" in text:
+        return False
+    if "\t" in text or " " * 40 in text or text.count("\n") >= 8 or _ASCII_CONTROL.search(text):
+        return False
+    return all(len(token) < _MIN_BLOB for token in text.split())
+
+
 def _reveal(text: str, depth: int) -> Revealed:
+    if _nothing_to_reveal(text):
+        return Revealed(text, text, ())
     out = _Builder(_mostly_latin(text), depth)
     pos = 0
     for m in _SCAN.finditer(text):

@@ -9,7 +9,8 @@ and hashed word n-grams. A logistic model (weights in ``models/guard_outputs.jso
 ``eval/train_guard.py`` on the development split) turns them into a probability. A text scores as its
 strongest segment, with the segment before and after as context.
 
-Pure and fast: no I/O after the one-time model load, a single regex pass per cue, bounded input.
+Pure and fast: no I/O after the one-time model load; a cue's regex runs only when one of its gate words is
+among the segment's tokens; input is bounded.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -27,6 +28,7 @@ from garrison.errors import RuleError
 
 __all__ = [
     "CUES",
+    "Cue",
     "MAX_SEGMENT_CHARS",
     "MODEL_FILE",
     "InjectionModel",
@@ -51,114 +53,143 @@ MAX_SEGMENTS = 4000
 # --- structural cues ---------------------------------------------------------------------------------------
 # Each cue is general English about *how* a sentence addresses its reader; none names a dataset phrase.
 
-_AI = r"(?:ai|a\.i\.|assistant|chatbot|bot|agent|llm|language model|model|copilot|gpt|claude|gemini|mixtral|llama)"
-_VERBS = (
-    r"(?:send|forward|transfer|email|e-mail|mail|post|upload|share|pay|wire|move|copy|export|leak|reveal|"
-    r"print|output|say|reply|respond|answer|write|include|insert|add|append|embed|integrate|incorporate|use|"
-    r"utilize|create|make|delete|remove|erase|drop|change|update|modify|set|reset|grant|invite|add|book|"
-    r"reserve|schedule|cancel|buy|purchase|order|visit|open|click|go|navigate|browse|download|install|run|"
-    r"execute|call|invoke|launch|stop|ignore|disregard|forget|override|bypass|disable|enable|translate|"
-    r"summarize|tell|inform|notify|recommend|suggest|promote|mention|praise|rate|give|provide|list|"
-    r"find|search|retrieve|fetch|read|check|look|do|perform|complete|solve|follow|obey|comply|act|pretend|"
-    r"role-?play|imagine|encode|encrypt|decode|replace|substitute|rewrite|rephrase|format|respond|"
-    r"jumble|group|analy[sz]e|explain|describe|break|compose|draft|generate|enhance|modify|adjust|ensure|"
-    r"remember|keep|start|begin|continue|proceed|let|allow|please)"
-)
-CUES: dict[str, re.Pattern[str]] = {
+_AI_WORDS = ("ai", "assistant", "chatbot", "bot", "agent", "llm", "language model", "model", "copilot", "gpt",
+             "claude", "gemini", "mixtral", "llama")
+_AI = "(?:" + "|".join(re.escape(w) for w in _AI_WORDS) + ")"
+_VERB_WORDS = (
+    "send", "forward", "transfer", "email", "e-mail", "mail", "post", "upload", "share", "pay", "wire", "move",
+    "copy", "export", "leak", "reveal", "print", "output", "say", "reply", "respond", "answer", "write",
+    "include", "insert", "add", "append", "embed", "integrate", "incorporate", "use", "utilize", "create",
+    "make", "delete", "remove", "erase", "drop", "change", "update", "modify", "set", "reset", "grant",
+    "invite", "book", "reserve", "schedule", "cancel", "buy", "purchase", "order", "visit", "open", "click",
+    "go", "navigate", "browse", "download", "install", "run", "execute", "call", "invoke", "launch", "stop",
+    "ignore", "disregard", "forget", "override", "bypass", "disable", "enable", "translate", "summarize",
+    "summarise", "tell", "inform", "notify", "recommend", "suggest", "promote", "mention", "praise", "rate",
+    "give", "provide", "list", "find", "search", "retrieve", "fetch", "read", "check", "look", "do", "perform",
+    "complete", "solve", "follow", "obey", "comply", "act", "pretend", "roleplay", "role-play", "imagine",
+    "encode", "encrypt", "decode", "replace", "substitute", "rewrite", "rephrase", "format", "jumble", "group",
+    "analyse", "analyze", "explain", "describe", "break", "compose", "draft", "generate", "enhance", "adjust",
+    "ensure", "remember", "keep", "start", "begin", "continue", "proceed", "let", "allow",
+)  # fmt: skip
+_VERBS = "(?:" + "|".join(re.escape(w) for w in _VERB_WORDS) + ")"
+_LEADS = ("todo", "note", "important", "attention", "reminder", "ps", "p", "please", "kindly", "now", "also",
+          "first", "then", "next", "immediately", "quickly", "action")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One structural cue. The regex runs only when the gate passes: one of ``words`` is a token of the
+    segment (among its first four tokens when ``head``), or one of ``marks`` is a substring of it. A cue with
+    no regex is its gate."""
+
+    name: str
+    regex: re.Pattern[str] | None
+    words: frozenset[str] = frozenset()
+    marks: tuple[str, ...] = ()
+    head: bool = False
+
+
+def _gate(*words: str) -> frozenset[str]:
+    return frozenset(part for w in words for part in re.findall(r"[a-z][a-z0-9_']*|[0-9]+", w))
+
+
+CUES: tuple[Cue, ...] = (
     # Imperative opening: the segment starts with a verb (optionally after "please"/"now"/a label).
-    "imperative": re.compile(
-        rf"^(?:[\W\d_]*(?:todo|note|important|attention|action required|reminder|p\.?s\.?)\W*)?"
-        rf"(?:(?:please|kindly|now|also|first|then|next|immediately|quickly),?\s+)*{_VERBS}\b",
-        re.I,
-    ),
-    "addressed_ai": re.compile(
+    Cue("imperative", re.compile(
+        r"(?:[\W\d_]*(?:todo|note|important|attention|action required|reminder|p\.?s\.?)\W*)?"
+        rf"(?:(?:please|kindly|now|also|first|then|next|immediately|quickly),?\s+)*{_VERBS}\b", re.I),
+        _gate(*_VERB_WORDS, *_LEADS), head=True),
+    Cue("addressed_ai", re.compile(
         rf"\b(?:you,?\s+(?:the\s+)?{_AI}|(?:dear|hey|hi|hello|attention|note to( the)?)\s+{_AI}|"
         rf"as an? {_AI}|to (?:the |you,? the )?{_AI}\b|{_AI}s? (?:reading|processing|parsing|summari[sz]ing) "
-        rf"this|if you are an? {_AI}|you are (?:now |an? )?(?:helpful |new )?{_AI})",
-        re.I,
-    ),
-    "override": re.compile(
+        rf"this|if you are an? {_AI}|you are (?:now |an? )?(?:helpful |new )?{_AI})", re.I),
+        _gate(*_AI_WORDS, "agents", "models", "bots")),
+    Cue("override", re.compile(
         r"\b(?:ignore|disregard|forget|override|overrule|bypass|skip|drop|abandon|stop following)\b"
         r"[^.\n]{0,30}\b(?:previous|prior|earlier|above|preceding|original|initial|all|any|your|other|"
         r"existing|system)\b[^.\n]{0,20}\b(?:instructions?|directions?|directives?|rules?|guidelines?|prompts?|"
-        r"tasks?|orders?|commands?|constraints?|policies|restrictions?)",
-        re.I,
-    ),
-    "new_instructions": re.compile(
+        r"tasks?|orders?|commands?|constraints?|policies|restrictions?)", re.I),
+        _gate("ignore", "disregard", "forget", "override", "overrule", "bypass", "skip", "drop", "abandon",
+              "stop")),
+    Cue("new_instructions", re.compile(
         r"\b(?:new|updated|real|actual|true|additional|secret|hidden|special|important) "
         r"(?:instructions?|task|directive|orders?|objective|goal)\b|\binstead\b[.!]?\s*$|"
         r"\b(?:before|after) you (?:can )?(?:solve|complete|finish|continue|do|answer|respond)|"
         r"\bthe task (?:that )?(?:i|the user) gave you\b|\byour (?:real|new|true|actual) (?:task|goal|job)\b|"
-        r"\byou (?:must|should|have to|need to|are required to|will now) (?:now )?{verbs}\b".replace(
-            "{verbs}", _VERBS
-        ),
-        re.I,
-    ),
-    "role_marker": re.compile(
+        rf"\byou (?:must|should|have to|need to|are required to|will now) (?:now )?{_VERBS}\b", re.I),
+        _gate("instruction", "instructions", "task", "directive", "order", "orders", "objective", "goal",
+              "instead", "before", "after", "must", "should", "have", "need", "required", "will")),
+    Cue("role_marker", re.compile(
         r"^[\s>*#`'\"(\[]*(?:system|assistant|user|admin|administrator|developer|operator|root|instruction|"
         r"instructions|important|information|urgent|sys|system_message|system message)\s*(?:\)|\]|:|>|!)"
         r"|<\|?/?(?:im_start|im_end|system|assistant|user|instructions?|information|important|admin|sys|"
-        r"context|prompt|endoftext)\|?>|\[/?(?:inst|system|sys|assistant)\]|^\s*#{2,}\s*\(?\w*",
-        re.I,
-    ),
-    "urgency": re.compile(
+        r"context|prompt|endoftext)\|?>|\[/?(?:inst|system|sys|assistant)\]|^\s*#{2,}\s*\(?\w*", re.I),
+        _gate("system", "assistant", "user", "admin", "administrator", "developer", "operator", "root",
+              "instruction", "instructions", "important", "information", "urgent", "sys", "system_message",
+              "inst", "context", "prompt"), ("##", "<|")),
+    Cue("urgency", re.compile(
         r"\b(?:urgent(?:ly)?|immediately|right now|asap|at once|without delay|extremely important|"
-        r"very important|critical(?:ly)?|mandatory|required|must)\b|!!+",
-        re.I,
-    ),
-    "exfiltration": re.compile(
+        r"very important|critical(?:ly)?|mandatory|required|must)\b|!!+", re.I),
+        _gate("urgent", "urgently", "immediately", "now", "asap", "once", "delay", "important", "critical",
+              "critically", "mandatory", "required", "must"), ("!!",)),
+    Cue("exfiltration", re.compile(
         r"\b(?:send|forward|transfer|email|e-mail|mail|post|upload|share|wire|leak|exfiltrate|copy)\b"
         r"[^.\n]{0,80}\b(?:to|at|via|into)\b[^.\n]{0,40}(?:@|https?://|www\.|\b[A-Z]{2}\d{2}[A-Z0-9]{8,}|"
-        r"account|address|server|endpoint|url|webhook|iban)",
-        re.I,
-    ),
-    "sensitive": re.compile(
+        r"account|address|server|endpoint|url|webhook|iban)", re.I),
+        _gate("send", "forward", "transfer", "email", "e-mail", "mail", "post", "upload", "share", "wire",
+              "leak", "exfiltrate", "copy")),
+    Cue("sensitive", re.compile(
         r"\b(?:passwords?|passcodes?|credentials?|api[ _-]?keys?|access keys?|secret keys?|tokens?|"
         r"ssh keys?|id_rsa|private keys?|seed phrases?|recovery phrases?|mnemonic|cvv2?|card numbers?|"
         r"security codes?|2fa|one-time (?:code|password)|otp|social security|\.env\b|\.aws|\.ssh|"
-        r"system prompt|iban|bank account)\b",
-        re.I,
-    ),
-    "conceal": re.compile(
+        r"system prompt|iban|bank account)\b", re.I),
+        _gate("password", "passwords", "passcode", "passcodes", "credential", "credentials", "api", "apikey",
+              "keys", "key", "token", "tokens", "ssh", "id_rsa", "private", "seed", "recovery", "mnemonic", "cvv",
+              "cvv2", "card", "security", "2fa", "fa", "one", "otp", "social", "env", "aws", "system", "iban",
+              "bank")),
+    Cue("conceal", re.compile(
         r"\b(?:do not|don't|never|without) (?:tell|telling|inform|informing|mention|mentioning|notify|"
         r"notifying|alert|alerting|reveal|revealing|show|showing|asking|ask)\b[^.\n]{0,30}\b(?:user|me|them|"
-        r"anyone|human|this)\b|\b(?:secretly|silently|quietly|covertly)\b",
-        re.I,
-    ),
-    "your_output": re.compile(
+        r"anyone|human|this)\b|\b(?:secretly|silently|quietly|covertly)\b", re.I),
+        _gate("do", "don't", "never", "without", "secretly", "silently", "quietly", "covertly")),
+    Cue("your_output", re.compile(
         r"\b(?:your|the) (?:reply|replies|response|responses|answer|answers|output|message|messages|summary|"
-        r"explanation|elucidation|solution|code|codebase|implementation|script|text|writing|result)\b",
-        re.I,
-    ),
+        r"explanation|elucidation|solution|code|codebase|implementation|script|text|writing|result)\b", re.I),
+        _gate("reply", "replies", "response", "responses", "answer", "answers", "output", "message", "messages",
+              "summary", "explanation", "elucidation", "solution", "code", "codebase", "implementation",
+              "script", "text", "writing", "result")),
     # A request of the kind a user types to an assistant: a question or task about the world, not the data.
-    "user_request": re.compile(
-        r"^\W*(?:how (?:do|can|should|would|to) (?:i|we|you)|what (?:is|are) (?:the )?(?:best|main|major|primary|"
-        r"key|benefits|differences|advantages|risks|pros)|why (?:is|are|do|does)|help me|can you|could you|"
-        r"would you|will you|tell me|give me|show me|teach me|i (?:need|want) you|recommend|suggest|describe|"
-        r"explain|list|provide|compare|summari[sz]e|generate|compose|write|create|draft|translate|analy[sz]e|"
-        r"discuss|outline|share|offer|name)\b",
-        re.I,
-    ),
-    "jailbreak": re.compile(
+    Cue("user_request", re.compile(
+        r"\W*(?:how (?:do|can|should|would|to) (?:i|we|you)|what (?:is|are) (?:the )?(?:best|main|major|"
+        r"primary|key|benefits|differences|advantages|risks|pros)|why (?:is|are|do|does)|help me|can you|"
+        r"could you|would you|will you|tell me|give me|show me|teach me|i (?:need|want) you|recommend|suggest|"
+        r"describe|explain|list|provide|compare|summari[sz]e|generate|compose|write|create|draft|translate|"
+        r"analy[sz]e|discuss|outline|share|offer|name)\b", re.I),
+        _gate("how", "what", "why", "help", "can", "could", "would", "will", "tell", "give", "show", "teach", "i",
+              "recommend", "suggest", "describe", "explain", "list", "provide", "compare", "summarize",
+              "summarise", "generate", "compose", "write", "create", "draft", "translate", "analyze", "analyse",
+              "discuss", "outline", "share", "offer", "name"), head=True),
+    Cue("jailbreak", re.compile(
         r"\b(?:developer mode|jailbreak|jailbroken|dan mode|do anything now|no restrictions|unfiltered|"
         r"safety (?:filters?|guidelines|rules)|without (?:any )?(?:restrictions|limitations|filters))\b|"
-        r"\byou are (?:now )?(?:dan|in \w+ mode)\b",
-        re.I,
-    ),
-    "code_exec": re.compile(
+        r"\byou are (?:now )?(?:dan|in \w+ mode)\b", re.I),
+        _gate("developer", "jailbreak", "jailbroken", "dan", "anything", "restrictions", "unfiltered", "safety",
+              "limitations", "filters", "mode")),
+    Cue("code_exec", re.compile(
         r"\b(?:os\.system|subprocess|popen|exec\(|eval\(|socket\.socket|requests\.(?:post|get)|urllib|"
-        r"curl\s+-|wget\s|\|\s*(?:ba)?sh\b|powershell|rm\s+-rf|chmod\s+\+x|base64\s+-d|nc\s+-e)",
-        re.I,
-    ),
-    "link": re.compile(r"https?://|www\.[a-z0-9-]+\.[a-z]{2,}", re.I),
-    "second_person": re.compile(r"\b(?:you|your|yourself)\b", re.I),
-    "first_person": re.compile(r"\b(?:i|me|my|we|our|us)\b", re.I),
-    "question": re.compile(r"\?\s*['\"]?\s*$"),
-}
+        r"curl\s+-|wget\s|\|\s*(?:ba)?sh\b|powershell|rm\s+-rf|chmod\s+\+x|base64\s+-d|nc\s+-e)", re.I),
+        _gate("os", "subprocess", "popen", "exec", "eval", "socket", "requests", "urllib", "curl", "wget", "sh",
+              "bash", "powershell", "rm", "chmod", "base64", "nc")),
+    Cue("link", re.compile(r"https?://|www\.[a-z0-9-]+\.[a-z]{2,}", re.I), marks=("http", "www.")),
+    Cue("second_person", None, _gate("you", "your", "yourself", "yours")),
+    Cue("first_person", None, _gate("i", "me", "my", "we", "our", "us")),
+    Cue("question", re.compile(r"\?\s*['\"]?\s*$"), marks=("?",)),
+)
+_CUE_NAMES = tuple(c.name for c in CUES)
 
 
 def cue_names() -> tuple[str, ...]:
-    return tuple(CUES)
+    return _CUE_NAMES
 
 
 # --- segmentation ------------------------------------------------------------------------------------------
@@ -257,71 +288,116 @@ def _used(rx: re.Pattern[str], text: str) -> bool:
     return False
 
 
+def _tokens(low: str) -> list[str]:
+    return [("0" if t[0].isdigit() else t) for t in _TOKEN.findall(low)]
+
+
+def _cues(text: str, low: str, toks: list[str]) -> tuple[str, ...]:
+    tokset = set(toks)
+    head = toks[:4]
+    out = []
+    for cue in CUES:
+        hit = not cue.words.isdisjoint(head if cue.head else tokset)
+        if not hit and cue.marks:
+            hit = any(m in low for m in cue.marks)
+        if not hit:
+            continue
+        rx = cue.regex
+        if rx is None:
+            out.append(cue.name)
+        elif cue.name in _MENTIONABLE:
+            if _used(rx, text):
+                out.append(cue.name)
+        elif (rx.match(text) if cue.head else rx.search(text)) is not None:
+            out.append(cue.name)
+    return tuple(out)
+
+
 def cues(text: str) -> tuple[str, ...]:
     """The names of the structural cues present in ``text``; talk *about* an override is not an override."""
-    return tuple(
-        name
-        for name, rx in CUES.items()
-        if (_used(rx, text) if name in _MENTIONABLE else rx.search(text) is not None)
-    )
+    low = text.lower()
+    return _cues(text, low, _tokens(low))
 
 
 def features(
-    text: str, own: tuple[str, ...], prev: tuple[str, ...] = (), nxt: tuple[str, ...] = (), *, edge: str = ""
-) -> list[int]:
-    """Hashed feature indices of one segment: its cues (``own``) and cue pairs, the cues of the segments before
-    (``prev``) and after (``nxt``), word uni- and bigrams, the opening words, and, for the first or last segment
-    of a text (``edge``), its cues at that edge."""
-    out = [_bucket("C:" + c) for c in own]
+    toks: list[str], own: tuple[str, ...], prev: tuple[str, ...] = (), nxt: tuple[str, ...] = (), *, edge: str = ""
+) -> list[str]:
+    """Features of one segment: its cues (``own``) and cue pairs, the cues of the segments before (``prev``)
+    and after (``nxt``), word uni- and bigrams of its tokens, the opening words, and, for the first or last
+    segment of a text (``edge``), its cues at that edge. The model hashes them."""
+    out = ["C:" + c for c in own]
     if edge:
-        out.extend(_bucket(f"E:{edge}:{c}") for c in own)
+        out.extend(f"E:{edge}:{c}" for c in own)
     for i, a in enumerate(own):
-        out.extend(_bucket(f"CC:{a}|{b}") for b in own[i + 1 :])
-    out.extend(_bucket("P:" + c) for c in prev)
-    out.extend(_bucket("N:" + c) for c in nxt)
-    toks = [("0" if t[0].isdigit() else t) for t in _TOKEN.findall(text.lower())]
+        out.extend(f"CC:{a}|{b}" for b in own[i + 1 :])
+    out.extend("P:" + c for c in prev)
+    out.extend("N:" + c for c in nxt)
     if toks:
-        out.append(_bucket("F:" + toks[0]))
+        out.append("F:" + toks[0])
         if len(toks) > 1:
-            out.append(_bucket(f"F2:{toks[0]} {toks[1]}"))
-    out.append(_bucket(f"L:{min(len(toks) // 4, 12)}"))
+            out.append(f"F2:{toks[0]} {toks[1]}")
+    out.append(f"L:{min(len(toks) // 4, 12)}")
     prev_tok = "<s>"
     for t in toks:
-        out.append(_bucket("W:" + t))
-        out.append(_bucket(f"B:{prev_tok} {t}"))
+        out.append("W:" + t)
+        out.append(f"B:{prev_tok} {t}")
         prev_tok = t
     return out
 
 
-def segment_features(text: str) -> list[tuple[Segment, tuple[str, ...], list[int]]]:
+def segment_features(text: str) -> list[tuple[Segment, tuple[str, ...], list[str]]]:
     """``(segment, cues, features)`` for every segment of ``text`` (shared by scoring and training)."""
     segs = list(segments(text))
-    all_cues = [cues(s.text) for s in segs]
+    toks_all = []
+    cues_all = []
+    for seg in segs:
+        low = seg.text.lower()
+        toks = _tokens(low)
+        toks_all.append(toks)
+        cues_all.append(_cues(seg.text, low, toks))
     out = []
+    last = len(segs) - 1
     for i, seg in enumerate(segs):
-        prev = all_cues[i - 1] if i else ()
-        nxt = all_cues[i + 1] if i + 1 < len(segs) else ()
-        edge = "first" if i == 0 else "last" if i == len(segs) - 1 else ""
-        out.append((seg, all_cues[i], features(seg.text, all_cues[i], prev, nxt, edge=edge)))
+        prev = cues_all[i - 1] if i else ()
+        nxt = cues_all[i + 1] if i < last else ()
+        edge = "first" if i == 0 else "last" if i == last else ""
+        out.append((seg, cues_all[i], features(toks_all[i], cues_all[i], prev, nxt, edge=edge)))
     return out
 
 
 # --- model -------------------------------------------------------------------------------------------------
 
 
+_CACHE_LIMIT = 500_000
+
+
 @dataclass(frozen=True, slots=True)
 class InjectionModel:
-    """Sparse logistic model over hashed features; ``flag``/``block`` are probability thresholds."""
+    """Sparse logistic model over hashed features; ``flag``/``block`` are probability thresholds. Feature
+    weights are memoised by feature string (bounded), so steady-state scoring does no hashing."""
 
     bias: float
     weights: dict[int, float]
     flag: float
     block: float
     version: str
+    _memo: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
-    def probability(self, feats: list[int]) -> float:
-        w = self.weights
-        z = self.bias + sum(w.get(f, 0.0) for f in feats)
+    def weight(self, feature: str) -> float:
+        memo = self._memo
+        value = memo.get(feature)
+        if value is None:
+            value = self.weights.get(_bucket(feature), 0.0)
+            if len(memo) < _CACHE_LIMIT:
+                memo[feature] = value
+        return value
+
+    def probability(self, feats: list[str]) -> float:
+        z = self.bias
+        memo = self._memo
+        for f in feats:
+            v = memo.get(f)
+            z += self.weight(f) if v is None else v
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))

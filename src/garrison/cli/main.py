@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "snapshot",
     "pin",
+    "lab",
     "inventory",
     "wrap",
     "detect",
@@ -61,7 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return exit_codes.USAGE
+    import logging
+    import os
+
     from garrison.errors import GarrisonError
+
+    if not os.environ.get("GARRISON_DEBUG"):
+        # The SDK logs transport failures with tracebacks; Garrison reports them itself, once, per server.
+        for name in ("mcp", "httpx", "httpx2"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+            logging.getLogger(name).propagate = False
 
     try:
         return handler(args)

@@ -2,9 +2,9 @@
 
 An *atom tree* records, for one rule, which lowercase literals must occur in which fields for it to match:
 a leaf is a set of ``(field, literal)`` of which at least one must occur; ``("and", ...)`` means every child
-must hold (any one child's set is then enough to index the rule); ``("or", ...)`` means one child holds (the
+must hold (any one or two children's sets can then index the rule); ``("or", ...)`` means one child holds (the
 union of their sets is needed); ``None`` means "no literal is necessary" (``re`` without literals, ``exists``,
-a ``not``). :func:`choose_atoms` picks, for every ``and``, the child that is cheapest by a cost function the
+a ``not``). :func:`choose_atoms` picks, for every ``and``, the children that are cheapest by a cost function the
 engine derives from how many rules share a literal (literals such as ``\\powershell.exe`` are common).
 
 :func:`regex_literals` finds literals that every match of a regular expression must contain, from the parsed
@@ -115,21 +115,25 @@ def tree_atoms(tree: AtomTree) -> set[tuple[str, str]]:
     return out
 
 
-def choose_atoms(tree: AtomTree, cost: Callable[[tuple[str, str]], float]) -> AtomSet | None:
-    """One atom set that must be hit for the rule to match, as cheap as ``cost`` allows (``None``: none)."""
+def choose_atoms(tree: AtomTree, cost: Callable[[tuple[str, str]], float],
+                 limit: int = 2) -> list[AtomSet] | None:
+    """Up to ``limit`` atom sets that must *all* be hit (each set by one of its atoms) for a match, the
+    cheapest by ``cost``; ``None`` when the tree offers none and the rule must run for every event."""
     if tree is None:
         return None
     if isinstance(tree, frozenset):
         if not tree or any(len(lit) < MIN_ATOM_LENGTH for _, lit in tree):
             return None
-        return tree
+        return [tree]
     kind, children = tree
-    chosen = [choose_atoms(child, cost) for child in children]
+    chosen = [choose_atoms(child, cost, limit) for child in children]
+
+    def price(atoms: AtomSet) -> float:
+        return sum(cost(a) for a in atoms)
+
     if kind == "or":
         if any(c is None for c in chosen):
             return None
-        return frozenset().union(*[c for c in chosen if c is not None])
-    usable = [c for c in chosen if c is not None]
-    if not usable:
-        return None
-    return min(usable, key=lambda s: sum(cost(a) for a in s))
+        return [frozenset().union(*[min(c, key=price) for c in chosen if c])]
+    usable = sorted({s for c in chosen if c is not None for s in c}, key=lambda s: (price(s), sorted(s)))
+    return usable[:limit] or None

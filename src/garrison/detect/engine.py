@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 
 from garrison.detect.atoms import choose_atoms, tree_atoms
 from garrison.detect.attack import AttackData, load_attack
@@ -26,6 +26,9 @@ __all__ = ["Alert", "Engine", "event_to_json"]
 
 SHORT_LITERAL_COST = 24.0
 """Added to an atom's cost as ``SHORT_LITERAL_COST / len(literal)``: short literals occur by chance."""
+SECOND_SET_MAX_COST = 12.0
+"""A rule is indexed by a second atom set only when each of its atoms is this cheap: a literal that many
+rules share (``\\powershell.exe``) costs more to track per event than the candidates it saves."""
 _CATEGORY_ALIASES: Mapping[str, tuple[str, ...]] = {
     "registry_add": ("registry_event",),
     "registry_set": ("registry_event",),
@@ -78,7 +81,10 @@ class Alert:
 class _Group:
     rules: tuple[CompiledRule, ...]
     always: tuple[int, ...]
-    automata: tuple[tuple[str, Any], ...]
+    automata: tuple[tuple[str, ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[int, int], ...], ...]], ...]
+    """Per field: an automaton over the literals, and per literal the (rule, atom-set bit) pairs it hits."""
+    full: tuple[int, ...]
+    """Per rule, the bit mask of its atom sets; a rule is a candidate when every set was hit."""
     plain_fields: frozenset[str]
     dotted_fields: tuple[str, ...]
 
@@ -94,28 +100,31 @@ def _rule_accepts(rule: LogSource, event: LogSource) -> bool:
 
 
 def _build_group(rules: Sequence[CompiledRule], cost: Callable[[tuple[str, str]], float]) -> _Group:
-    literals: dict[str, dict[str, list[int]]] = {}
+    literals: dict[str, dict[str, set[tuple[int, int]]]] = {}
     always: list[int] = []
     fields: set[str] = set()
+    full: list[int] = []
     for index, compiled in enumerate(rules):
         fields |= compiled.fields
-        atoms = choose_atoms(compiled.atom_tree, cost)
-        if atoms is None:
+        sets = choose_atoms(compiled.atom_tree, cost)
+        if sets and len(sets) > 1 and max(cost(a) for a in sets[1]) > SECOND_SET_MAX_COST:
+            sets = sets[:1]
+        full.append((1 << len(sets)) - 1 if sets else 0)
+        if sets is None:
             always.append(index)
             continue
-        for name, literal in atoms:
-            literals.setdefault(name, {}).setdefault(literal, []).append(index)
+        for bit, atoms in enumerate(sets):
+            for name, literal in atoms:
+                literals.setdefault(name, {}).setdefault(literal, set()).add((index, 1 << bit))
     automata = []
     for name, words in sorted(literals.items()):
-        automaton = ahocorasick.Automaton()
-        for literal, indexes in words.items():
-            automaton.add_word(literal, tuple(sorted(set(indexes))))
-        automaton.make_automaton()
-        automata.append((name, automaton))
+        keys = sorted(words)
+        automata.append((name, ahocorasick_rs.AhoCorasick(keys), tuple(tuple(sorted(words[k])) for k in keys)))
     return _Group(
         rules=tuple(rules),
         always=tuple(always),
         automata=tuple(automata),
+        full=tuple(full),
         plain_fields=frozenset(fields),
         dotted_fields=tuple(sorted(f for f in fields if "." in f)),
     )
@@ -163,14 +172,18 @@ class Engine:
                 text = text_of(field_value(raw, name))
                 if text is not None:
                     low[name] = text.lower() if isinstance(text, str) else tuple(t.lower() for t in text)
-        candidates: set[int] = set(group.always)
-        for name, automaton in group.automata:
+        seen: dict[int, int] = {}
+        for name, automaton, payloads in group.automata:
             value = low.get(name)
             if value is None:
                 continue
             for text in (value,) if type(value) is str else value:
-                for _, indexes in automaton.iter(text):
-                    candidates.update(indexes)
+                for literal, _, _ in automaton.find_matches_as_indexes(text, overlapping=True):
+                    for index, bit in payloads[literal]:
+                        seen[index] = seen.get(index, 0) | bit
+        full = group.full
+        candidates = [i for i, mask in seen.items() if mask == full[i]]
+        candidates.extend(group.always)
         rules = group.rules
         return [rules[i] for i in sorted(candidates) if rules[i].matches(low, raw)]
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick_rs
+
 from garrison.detect.atoms import AtomTree, and_tree, or_tree, regex_literals
 from garrison.errors import RuleError
 
@@ -33,6 +35,8 @@ __all__ = [
 Predicate = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 """``(low, raw) -> bool``."""
 MAX_REGEX_LENGTH = 4096
+MANY_NEEDLES = 6
+"""Above this many ``contains`` values, one Aho-Corasick pass replaces the loop."""
 STAR = object()
 QMARK = object()
 Part = str | object
@@ -174,10 +178,16 @@ def _expand(pattern: _Pattern, placeholders: Mapping[str, Sequence[str]], where:
 
 
 def _to_regex(pattern: _Pattern, flags: int) -> re.Pattern[str]:
-    body = "".join(
-        ".*" if p is STAR else "." if p is QMARK else re.escape(p) for p in pattern.parts  # type: ignore[arg-type]
-    )
-    return re.compile(f"^{body}$", flags | re.DOTALL)
+    """A wildcard pattern as a regex for ``search``: no anchor where the pattern starts or ends with ``*``."""
+    parts = list(pattern.parts)
+    head = "" if parts and parts[0] is STAR else r"\A"
+    tail = "" if parts and parts[-1] is STAR else r"\Z"
+    while parts and parts[0] is STAR:
+        parts.pop(0)
+    while parts and parts[-1] is STAR:
+        parts.pop()
+    body = "".join(".*?" if p is STAR else "." if p is QMARK else re.escape(str(p)) for p in parts)
+    return re.compile(f"{head}{body}{tail}", flags | re.DOTALL)
 
 
 def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) -> Callable[[str], bool]:
@@ -192,8 +202,8 @@ def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) ->
         inner = parts[1:-1] if len(parts) >= 2 else []
         if all(isinstance(p, str) for p in parts):
             eq.add("".join(p for p in parts if isinstance(p, str)))
-        elif len(parts) == 1 and parts[0] is STAR:
-            regexes.append(re.compile(".*", re.DOTALL))
+        elif all(p is STAR for p in parts):
+            regexes.append(re.compile("", re.DOTALL))
         elif len(parts) == 2 and parts[0] is STAR and isinstance(parts[1], str):
             ends.append(parts[1])
         elif len(parts) == 2 and parts[1] is STAR and isinstance(parts[0], str):
@@ -206,11 +216,17 @@ def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) ->
         tests: list[Callable[[str], bool]] = [(lambda v, e=e: v == e) for e in eq]
         tests += [(lambda v, s=s: v.startswith(s)) for s in starts]
         tests += [(lambda v, s=s: v.endswith(s)) for s in ends]
-        tests += [(lambda v, s=s: s in v) for s in contains]
-        tests += [(lambda v, r=r: r.match(v) is not None) for r in regexes]
-        return lambda v: all(t(v) for t in tests)
+        if len(contains) > MANY_NEEDLES:
+            tests.append(_contains_all(contains))
+        else:
+            tests += [(lambda v, s=s: s in v) for s in contains]
+        tests += [(lambda v, r=r: r.search(v) is not None) for r in regexes]
+        return tests[0] if len(tests) == 1 else (lambda v: all(t(v) for t in tests))
     eq_set = frozenset(eq)
-    starts_t, ends_t, contains_t, regex_t = tuple(starts), tuple(ends), tuple(contains), tuple(regexes)
+    starts_t, ends_t, regex_t = tuple(starts), tuple(ends), tuple(regexes)
+    contains_any = _contains_any(contains)
+    if not (eq_set or starts_t or ends_t or regex_t) and contains_any is not None:
+        return contains_any
 
     def test(v: str) -> bool:
         if v in eq_set:
@@ -219,12 +235,35 @@ def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) ->
             return True
         if ends_t and v.endswith(ends_t):
             return True
-        for needle in contains_t:
-            if needle in v:
-                return True
-        return any(r.match(v) is not None for r in regex_t)
+        if contains_any is not None and contains_any(v):
+            return True
+        return any(r.search(v) is not None for r in regex_t)
 
     return test
+
+
+def _automaton(needles: list[str]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(dict.fromkeys(needles)))
+
+
+def _contains_any(needles: list[str]) -> Callable[[str], bool] | None:
+    """``any(n in v for n in needles)``; one Aho-Corasick pass when there are many needles."""
+    if not needles:
+        return None
+    if len(needles) == 1:
+        needle = needles[0]
+        return lambda v: needle in v
+    if len(needles) <= MANY_NEEDLES:
+        items = tuple(needles)
+        return lambda v: any(n in v for n in items)
+    automaton = _automaton(needles)
+    return lambda v: bool(automaton.find_matches_as_indexes(v))
+
+
+def _contains_all(needles: list[str]) -> Callable[[str], bool]:
+    automaton = _automaton(needles)
+    count = len(set(needles))
+    return lambda v: len({m[0] for m in automaton.find_matches_as_indexes(v, overlapping=True)}) == count
 
 
 def _over_text(name: str, test: Callable[[str], bool], *, cased: bool) -> Predicate:

@@ -231,7 +231,8 @@ class LaunchSpec:
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> LaunchSpec:
         given = data.get("transport") or ("stdio" if data.get("command") else "http" if data.get("url") else "unknown")
-        transport: Transport = given if given in ("stdio", "http", "sse") else "unknown"
+        transports: dict[str, Transport] = {"stdio": "stdio", "http": "http", "sse": "sse"}
+        transport = transports.get(str(given), "unknown")
         return cls(
             name=name,
             transport=transport,
