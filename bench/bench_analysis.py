@@ -33,7 +33,7 @@ CORPORA = REPO.parent / "shared" / "corpora"
 def load(corpora: Path) -> list[ServerSnapshot]:
     servers: dict[str, list[Definition]] = defaultdict(list)
     for path in sorted((corpora / "tools").glob("*.jsonl")):
-        for line in path.open():
+        for line in path.read_text(encoding="utf-8").splitlines():
             row: dict[str, Any] = json.loads(line)
             if "kind" not in row:
                 continue

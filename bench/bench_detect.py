@@ -118,9 +118,11 @@ def sqlite_run(rules: Sequence[CompiledRule], events: Sequence[Event]) -> dict[s
         else:
             unconverted += 1
     rows = [_flatten(dict(e.fields)) for e in events]
-    columns = sorted({c for row in rows for c in row} | {c for q in queries.values()
-                                                          for c in re.findall(r"\b([A-Za-z_][\w.]*)\b", q)
-                                                          if c[0].isupper()})
+    names = {c for row in rows for c in row} | {f for c in rules for f in c.fields}
+    columns = sorted({name.lower(): name for name in sorted(names)}.values())
+    for row in rows:
+        for key in [k for k in row if k not in columns]:
+            row.setdefault(next(c for c in columns if c.lower() == key.lower()), row.pop(key))
     load_start = time.process_time()
     db = sqlite3.connect(":memory:")
 
@@ -158,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--tune", action="store_true",
+                        help="let the engines learn literal frequencies from every 10th event first")
     args = parser.parse_args(argv)
     if not (args.corpora / "sigma").is_dir():
         print(f"corpora not found at {args.corpora}", file=sys.stderr)
@@ -166,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     builtin = Engine(load_rule_paths([builtin_rules_dir()]).rules)
     sigma_pc = [c for c in load_rule_paths([args.corpora / "sigma" / "rules" / "windows" / "process_creation"]).rules]
     sigma = Engine(sigma_pc)
+    if args.tune:
+        builtin.tune(process[::10])
+        sigma.tune(process[::10])
     windows_process = [e for e in process if e.logsource.product == "windows"]
     print(f"events: {len(process)} process creations ({len(windows_process)} Windows), "
           f"{len(otrf)} OTRF Windows events of all kinds; x{args.repeat}")

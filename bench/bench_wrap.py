@@ -47,7 +47,8 @@ class LineClient:
                 raise EOFError("server closed its output")
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
+        frame: dict[str, object] = json.loads(line)
+        return frame
 
     def request(self, method: str, params: dict[str, object]) -> dict[str, object]:
         self._next += 1

@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, dict[str, Any], bool]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in FILES:
-            rows = [json.loads(line) for line in (args.corpora / "tools" / f"{name}.jsonl").open()]
+            text = (args.corpora / "tools" / f"{name}.jsonl").read_text(encoding="utf-8")
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
             hit_ids: set[str] = set()
             for snapshot in scans(name, rows):
                 hits = flagged_refs(snapshot, Path(tmp))

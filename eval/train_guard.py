@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from garrison.analysis.outputs import CUES, HASH_BITS, MODEL_FILE, _bucket, segment_features
+from garrison.analysis.outputs import CUES, DIRECTIVE_CUES, HASH_BITS, MODEL_FILE, _bucket, segment_features
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
@@ -108,9 +108,13 @@ def fit(examples: list[Example], *, epochs: int, l2_words: float, l2_cues: float
 
 
 def doc_score(bias: float, w: dict[int, float], text: str) -> float:
+    """The strongest directive segment, as the guard scores it."""
+    scored = segment_features(text)
+    directive = [not DIRECTIVE_CUES.isdisjoint(own) for _, own, _ in scored]
     best = -30.0
-    for _seg, _cues, feats in segment_features(text):
-        best = max(best, bias + sum(w.get(_bucket(f), 0.0) for f in feats))
+    for i, (_seg, _own, feats) in enumerate(scored):
+        if any(directive[max(i - 1, 0) : i + 2]):
+            best = max(best, bias + sum(w.get(_bucket(f), 0.0) for f in feats))
     return 1.0 / (1.0 + math.exp(-best))
 
 

@@ -14,7 +14,6 @@ import re
 import selectors
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -81,10 +80,8 @@ def run_side_by_side(tools: Path, server: list[str], out: Path) -> tuple[Results
         runs = {name: subprocess.Popen([cli, "server", "--url", url, "-o", str(out / name)], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 for name, url in urls.items()}
-        for name, run in runs.items():
-            started = time.monotonic()
+        for run in runs.values():
             run.wait(240)
-            print(name, "finished after", round(time.monotonic() - started, 1), "s")
     return results(out / "direct"), results(out / "wrapped")
 
 

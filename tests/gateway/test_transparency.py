@@ -49,28 +49,29 @@ async def scenario(params: StdioServerParameters, mode: str) -> Observations:
 async def _scenario(params: StdioServerParameters, mode: str) -> Observations:
     seen: Observations = []
 
-    async def sampling(ctx: ClientRequestContext,
-                       p: types.CreateMessageRequestParams) -> types.CreateMessageResult:
-        seen.append(("sampling", dump(p)))
+    async def sampling(context: ClientRequestContext,
+                       params: types.CreateMessageRequestParams) -> types.CreateMessageResult:
+        seen.append(("sampling", dump(params)))
         return types.CreateMessageResult(role="assistant", model="fake",
                                          content=types.TextContent(type="text", text="blue"))
 
-    async def elicitation(ctx: ClientRequestContext, p: types.ElicitRequestParams) -> types.ElicitResult:
-        seen.append(("elicitation", p.message))
+    async def elicitation(context: ClientRequestContext, params: types.ElicitRequestParams) -> types.ElicitResult:
+        seen.append(("elicitation", params.message))
         return types.ElicitResult(action="accept", content={"colour": "green"})
 
-    async def list_roots(ctx: ClientRequestContext) -> types.ListRootsResult:
-        return types.ListRootsResult(roots=[types.Root(uri="file:///tmp/project", name="project")])
+    async def list_roots(context: ClientRequestContext) -> types.ListRootsResult:
+        root = types.Root.model_validate({"uri": "file:///tmp/project", "name": "project"})
+        return types.ListRootsResult(roots=[root])
 
-    async def logging(p: types.LoggingMessageNotificationParams) -> None:
-        seen.append(("log", dump(p)))
+    async def logging(params: types.LoggingMessageNotificationParams) -> None:
+        seen.append(("log", dump(params)))
 
     async def messages(message: Any) -> None:
         if isinstance(message, types.ServerNotification):
             seen.append(("notification", type(message).__name__))
 
-    async def progress(value: float, total: float | None, message: str | None) -> None:
-        seen.append(("progress", (value, total, message)))
+    async def progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(("progress", (progress, total, message)))
 
     async def attempt(label: str, call: Any) -> None:
         try:

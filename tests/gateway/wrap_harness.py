@@ -67,7 +67,8 @@ class RawWrap:
                 return None
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
+        frame: dict[str, Any] = json.loads(line)
+        return frame
 
     def read_id(self, msg_id: int | str, timeout: float = 10.0) -> dict[str, Any]:
         """Read until the response for ``msg_id``, skipping notifications."""

@@ -41,3 +41,23 @@ async def test_all_five_concurrently(tmp_path: Path) -> None:
         assert bool(snap.resources) == server.resources, server.spec.name
     # Concurrent: the whole batch takes less than the sum of its parts.
     assert wall < sum(r.elapsed or 0 for r in results)
+
+
+async def test_real_servers_raise_no_poisoning_findings(tmp_path: Path) -> None:
+    """The reference servers are honest: no finding from the content, shadowing or collision checks.
+
+    Launch-config findings (G7xx) and toxic-flow findings (G6xx, capability combinations) are about the
+    configuration and the mix of capabilities, not about poisoning, and are not counted here.
+    """
+    from garrison.scanner.runner import analyse
+
+    servers = real_servers(tmp_path)
+    results = await snapshot_all([s.spec for s in servers], timeout=60, concurrency=5)
+    snapshots = [r.snapshot for r in results if r.snapshot is not None]
+    assert len(snapshots) == len(servers)
+    poisoning = [
+        (f.rule, f.server, f.target, f.severity.label, f.message)
+        for f in analyse(snapshots)
+        if not f.rule.startswith(("G6", "G7"))
+    ]
+    assert poisoning == []

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from garrison.analysis.directives import Scope, words
 from garrison.analysis.definitions import revealed as reveal
+from garrison.analysis.directives import Scope, words
 from garrison.model import Definition, Severity
 
 __all__ = ["ParameterIssue", "judge_parameters"]
@@ -37,7 +37,9 @@ _DESC_CALLER = re.compile(
 _DESC_HARVEST = re.compile(
     r"\b(?:contents?\s+of|(?:any|all|every)\s+(?:relevant\s+|other\s+|additional\s+)?(?:files?|information|details|"
     r"context|data|documents|messages)|(?:~|\$HOME)?/\.\w+|credentials?|passwords?|private\s+keys?|api\s+keys?|"
-    r"tokens?|secrets?|environment\s+variables|shell\s+\w+|history|user'?s\s+\w+|internal\s+context)\b",
+    r"tokens?|secrets?|environment\s+variables|shell\s+\w+|history|user'?s\s+\w+|internal\s+context|"
+    r"everything\s+(?:the\s+)?user|user\s+has\s+(?:said|typed|written|shared)|(?:this|the\s+current)\s+"
+    r"(?:session|conversation|chat))\b",
     re.IGNORECASE,
 )
 _DESC_INSIST = re.compile(

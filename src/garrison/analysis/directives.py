@@ -142,7 +142,8 @@ _FLOW_IMPERATIVE = re.compile(
 """Verbs that move data only when the model is told to (``include X``, not ``this includes X``)."""
 _ACCESS = re.compile(
     r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
-    r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|"
+    r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|query|request|curl|"
+    r"wget|download|visit|"
     r"contents?\s+of)\b",
     _I,
 )
@@ -158,13 +159,15 @@ _SENSITIVE_PATH = re.compile(
 )
 _SENSITIVE_NOUN = re.compile(
     r"\b(?:private\s+keys?|ssh\s+keys?|api[\s_-]*keys?|access\s+keys?|secret\s+keys?|secrets|credentials?|"
-    r"passwords?|passphrases?|seed\s+phrases?|mnemonic|(?:auth|access|session|bearer|refresh)\s+tokens?|"
+    r"passwords?|passphrases?|seed\s+phrases?|mnemonic|(?:auth|access|session|bearer|refresh|api|oauth|secret|"
+    r"github|jwt|personal\s+access)\s+tokens?|"
     r"cookies|environment\s+variables|env\s+vars|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
     r"keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
     _I,
 )
 _CONTEXT = re.compile(
-    r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|(?:previous|prior|earlier|all)\s+messages|"
+    r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|(?:previous|prior|earlier|recent|last|all)"
+    r"\s+(?:\w+\s+){0,2}messages|user'?s?\s+messages|everything\s+(?:the\s+)?user\s+(?:has\s+)?(?:said|typed|written)|"
     r"system\s+prompts?|(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:instructions|prompt|context|name|identity)|"
     r"(?:the\s+)?user'?s\s+(?:messages|data|files|e-?mails|contacts|documents|personal\s+\w+|history|profile)|"
     r"full\s+context|entire\s+context|internal\s+context|all\s+(?:available\s+)?tools|list\s+of\s+(?:available\s+)?tools|"
@@ -194,7 +197,9 @@ _SECRECY = re.compile(
     r"(?:to|in)\s+(?:\w+\s+){0,2}(?:user|summary)|\buser\s+(?:does\s+not|doesn't|need\s+not|should\s+not|must\s+not|"
     r"won't|will\s+not)\s+(?:need\s+to\s+)?(?:know|see|notice|be\s+told)|\b(?:silently|secretly|covertly|quietly|"
     r"discreetly|invisibly|behind\s+the\s+scenes)\b(?=.*\b(?:send|sends|sent|upload|forward|transmit|exfiltrat|"
-    r"copy|copies|include|append|attach|collect|read|bcc|cc)\w*)|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
+    r"copy|copies|include|append|attach|collect|read|bcc|cc)\w*)|\b(?:send|sent|upload|forward|transmit|exfiltrat|"
+    r"copy|copie|append|attach|collect|bcc)\w*\b[^.;]{0,200}?\b(?:silently|secretly|covertly|discreetly|"
+    r"invisibly)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
     r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b",
     _I,
 )
@@ -202,7 +207,7 @@ _PREFERENCE = re.compile(
     r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
     r"accurate|trusted|secure|powerful|advanced|capable|trustworthy)|number\s+one|#1|ultimate|superior|greatest|"
     r"top-rated)\s+(?:\w+\s+){0,3}(?:tool|server|function|option|choice|way|source|solution|service)s?\b|"
-    r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+)?"
+    r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+){0,2}"
     r"(?:tools?|servers?|functions?|options?)\b|"
     rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
     r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
@@ -241,8 +246,9 @@ _ADDRESSED = re.compile(
 _IMPERATIVE_CLAUSE = re.compile(
     r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|to)\s+)(?:include|add|put|insert|fill|provide|supply|"
     r"pass|copy|submit|store|write|paste|place|set|send|read|collect|gather|attach|append|embed|forward|upload|"
-    r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query)\s+(?:the|a|an|all|any|every|its|their|"
-    r"your|this|these|it|them|my|our|user|[`'\"~/.$]|\w+'s\b|\w+\s+(?:of|from|in)\b)",
+    r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query|post|share|email|transmit|report|sync|"
+    r"log|save|request|visit|download)\s+(?:the|a|an|all|any|every|its|their|your|this|these|it|them|my|our|"
+    r"user|[`'\"~/.$]|https?://|\w+'s\b|\w+\s+(?:of|from|in)\b)",
     _I,
 )
 """A clause that opens with a base-form verb and its object: an order, wherever it sits in the sentence."""
@@ -271,10 +277,11 @@ _GATES: dict[str, _Gate] = {
     "noun": (_SENSITIVE_NOUN, frozenset(
         "private ssh api access secret secrets credential credentials password passwords passphrase passphrases "
         "seed mnemonic auth session bearer refresh cookies environment env shell command bash browser keychain "
-        "client mcp".split()), frozenset(), ()),
+        "client mcp token tokens oauth jwt".split()), frozenset(), ()),
     "context": (_CONTEXT, frozenset(
         "conversation chat messages prompt prompts instructions context name identity data files emails mails "
-        "contacts documents personal history profile tools tool contents content".split()), frozenset(), ()),
+        "contacts documents personal history profile tools tool contents content everything".split()),
+        frozenset(), ()),
     "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
                     ("@", "http")),
     "injection": (_INJECTION, frozenset(
@@ -340,6 +347,21 @@ def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Mat
     return [m for m in matches if not scope.covers(words(m.group())) and not _negated(m.string, m.start())]
 
 
+_GENERIC_HOST_WORDS = frozenset(
+    "http https www com org net io dev app api co uk de example mail smtp cloud v1 v2".split())
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
+
+
+def _own_destination(destination: str, scope: Scope) -> bool:
+    """A destination belongs to the tool when it is local, or every distinctive word of its host is one of the
+    tool's own words (``api.github.com`` for a GitHub server; not ``crm-backup.example.org`` for a CRM)."""
+    if any(host in destination for host in _LOCAL_HOSTS):
+        return True
+    host = destination.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    distinctive = [w for w in words(host) if w not in _GENERIC_HOST_WORDS and not w.isdigit()]
+    return bool(distinctive) and all(scope.covers([w]) for w in distinctive)
+
+
 def _near(verbs: Iterable[re.Match[str]], objects: Iterable[re.Match[str]], reach: int = 80) -> bool:
     """A verb acts on an object when it comes shortly before it (``read ~/.ssh/id_rsa``), or the object is
     followed shortly by the verb (``~/.ssh/id_rsa, then send it``)."""
@@ -372,7 +394,8 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     paths = _out_of_scope(_find("path", active, sentence), scope)
     nouns = _out_of_scope(_find("noun", active, sentence), scope)
     context = _out_of_scope(_find("context", active, sentence), scope)
-    destinations = _out_of_scope(_find("destination", active, sentence), scope)
+    destinations = [m for m in _find("destination", active, sentence)
+                    if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())]
     injection = _find("injection", active, sentence)
     secrecy = _find("secrecy", active, sentence)
     preference = _find("preference", active, sentence)
@@ -400,11 +423,11 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
         what = ", ".join(sorted({m.group() for m in sensitive}))
         if _near(movers, paths) or (_near(movers, nouns) and (addressed or destinations or paths)):
             add("sensitive", Severity.HIGH, f"reads or moves sensitive data the tool is not about ({what})")
-        elif paths or (addressed and _near(movers, nouns)):
+        elif addressed and (paths or _near(movers, nouns)):
             add("sensitive", Severity.MEDIUM, f"refers to sensitive data the tool is not about ({what})")
         else:
             add("sensitive", Severity.LOW, f"mentions sensitive data ({what})")
-    if _near(flow, context) or (_near(flow, destinations) and (addressed or foreign)):
+    if _near(flow, context) or _near(flow, destinations):
         what = ", ".join(sorted({m.group() for m in (*context, *destinations)}))
         add("exfiltration", Severity.HIGH, f"directs data outside the tool's purpose ({what})")
     elif flow and foreign and destinations:

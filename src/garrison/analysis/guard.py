@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from garrison.analysis import outputs, secrets
-from garrison.analysis.normalize import make_visible, reveal
+from garrison.analysis.normalize import Revealed, make_visible, reveal
 from garrison.model import CheckInfo, Evidence, Finding, Severity
 
 __all__ = ["DEFAULT", "INFOS", "Direction", "GuardPolicy", "Verdict", "VerdictKind", "judge"]
@@ -106,8 +106,8 @@ _CRED_PATH = re.compile(
     r"\.ssh/(?:id_[a-z0-9_]+|[\w.-]+\.pem|authorized_keys|known_hosts|config)\b|\.aws/(?:credentials|config)\b|"
     r"\.azure/|\.config/gcloud/|\.kube/config\b|\.docker/config\.json|\.netrc\b|\.pgpass\b|\.git-credentials\b|"
     r"\.npmrc\b|\.pypirc\b|\.gnupg/|\.password-store/|/etc/(?:shadow|gshadow|sudoers|master\.passwd)\b|"
-    r"\.(?:bash|zsh|sh)_history\b|\.(?:bashrc|zshrc|bash_profile|profile)\b|(?:^|/)\.env(?:\.[\w-]+)?\b|"
-    r"claude_desktop_config\.json|(?:^|/)\.?mcp\.json\b|\.cursor/mcp\.json|id_(?:rsa|dsa|ecdsa|ed25519)\b|"
+    r"\.(?:bash|zsh|sh)_history\b|\.(?:bashrc|zshrc|bash_profile|profile)\b|\.env(?:\.[\w-]+)?\b|"
+    r"claude_desktop_config\.json|\.?mcp\.json\b|\.cursor/mcp\.json|id_(?:rsa|dsa|ecdsa|ed25519)\b|"
     r"Login Data\b|Cookies\b|keychain-db\b|wallet\.dat\b)"
 )
 _SHELL = re.compile(
@@ -134,6 +134,17 @@ def _walk(value: Any, path: str, depth: int, limit: int) -> Iterator[tuple[str, 
 def _clip(text: str, limit: int = 200) -> str:
     visible = make_visible(text.strip())
     return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
+_NOTHING_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|<!--|%[0-9A-Fa-f]{2}|\\[ux]|&#|"
+                             r"[A-Za-z0-9+/_=-]{16}|[ \t]{40}|(?:[ \t]*\n){8}")
+
+
+def _reveal(text: str) -> Revealed:
+    """:func:`reveal`, skipped for plain ASCII text with nothing it could decode or strip (the common case)."""
+    if text.isascii() and _NOTHING_HIDDEN.search(text) is None:
+        return Revealed(text, text, ())
+    return reveal(text)
 
 
 # --- judging -----------------------------------------------------------------------------------------------
@@ -168,9 +179,9 @@ def _injection(acc: _Acc, text: str, location: str, policy: GuardPolicy) -> None
     model = outputs.load_model()
     flag_at = model.flag if policy.flag_threshold is None else policy.flag_threshold
     block_at = model.block if policy.block_threshold is None else policy.block_threshold
-    revealed = reveal(text)
+    revealed = _reveal(text)
     scored = outputs.score_segments(revealed.text, model)
-    best = max(scored, key=lambda s: s.probability, default=None)
+    best = max((s for s in scored if s.directive), key=lambda s: s.probability, default=None)
     if best is not None and best.probability >= flag_at:
         want: VerdictKind = "block" if best.probability >= block_at else "flag"
         seg = best.segment
@@ -189,7 +200,7 @@ def _injection(acc: _Acc, text: str, location: str, policy: GuardPolicy) -> None
     for h in revealed.hidden:
         if h.kind in ("confusable", "padding") or len(h.decoded.strip()) < _MIN_HIDDEN_TEXT:
             continue
-        top = max((s.probability for s in outputs.score_segments(h.decoded, model)), default=0.0)
+        top = max((s.probability for s in outputs.score_segments(h.decoded, model) if s.directive), default=0.0)
         if top >= flag_at:
             acc.add(HIDDEN_INSTRUCTION, "block", f"{location}#{h.kind}",
                     f"{h.kind} content reads as an instruction to the model (p={top:.2f})",

@@ -28,6 +28,7 @@ from garrison.errors import RuleError
 
 __all__ = [
     "CUES",
+    "DIRECTIVE_CUES",
     "Cue",
     "MAX_SEGMENT_CHARS",
     "MODEL_FILE",
@@ -97,10 +98,11 @@ CUES: tuple[Cue, ...] = (
     # Imperative opening: the segment starts with a verb (optionally after "please"/"now"/a label).
     Cue("imperative", re.compile(
         r"(?:[\W\d_]*(?:todo|note|important|attention|action required|reminder|p\.?s\.?)\W*)?"
-        rf"(?:(?:please|kindly|now|also|first|then|next|immediately|quickly),?\s+)*{_VERBS}\b", re.I),
+        rf"(?:\W*{_AI}s?\s*[,:]\s*)?(?:(?:please|kindly|now|also|first|then|next|immediately|quickly),?\s+)*"
+        rf"{_VERBS}\b", re.I),
         _gate(*_VERB_WORDS, *_LEADS), head=True),
     Cue("addressed_ai", re.compile(
-        rf"\b(?:you,?\s+(?:the\s+)?{_AI}|(?:dear|hey|hi|hello|attention|note to( the)?)\s+{_AI}|"
+        rf"^\W*{_AI}s?\s*[,:]|\b(?:you,?\s+(?:the\s+)?{_AI}|(?:dear|hey|hi|hello|attention|note to( the)?)\s+{_AI}|"
         rf"as an? {_AI}|to (?:the |you,? the )?{_AI}\b|{_AI}s? (?:reading|processing|parsing|summari[sz]ing) "
         rf"this|if you are an? {_AI}|you are (?:now |an? )?(?:helpful |new )?{_AI})", re.I),
         _gate(*_AI_WORDS, "agents", "models", "bots")),
@@ -114,7 +116,8 @@ CUES: tuple[Cue, ...] = (
     Cue("new_instructions", re.compile(
         r"\b(?:new|updated|real|actual|true|additional|secret|hidden|special|important) "
         r"(?:instructions?|task|directive|orders?|objective|goal)\b|\binstead\b[.!]?\s*$|"
-        r"\b(?:before|after) you (?:can )?(?:solve|complete|finish|continue|do|answer|respond)|"
+        r"\b(?:before|after) you (?:can )?(?:solve|complete|finish|continue|do|answer|respond|reply|start|"
+        r"proceed|read|process|summari[sz]e)|"
         r"\bthe task (?:that )?(?:i|the user) gave you\b|\byour (?:real|new|true|actual) (?:task|goal|job)\b|"
         rf"\byou (?:must|should|have to|need to|are required to|will now) (?:now )?{_VERBS}\b", re.I),
         _gate("instruction", "instructions", "task", "directive", "order", "orders", "objective", "goal",
@@ -123,7 +126,9 @@ CUES: tuple[Cue, ...] = (
         r"^[\s>*#`'\"(\[]*(?:system|assistant|user|admin|administrator|developer|operator|root|instruction|"
         r"instructions|important|information|urgent|sys|system_message|system message)\s*(?:\)|\]|:|>|!)"
         r"|<\|?/?(?:im_start|im_end|system|assistant|user|instructions?|information|important|admin|sys|"
-        r"context|prompt|endoftext)\|?>|\[/?(?:inst|system|sys|assistant)\]|^\s*#{2,}\s*\(?\w*", re.I),
+        r"context|prompt|endoftext)\|?>|\[/?(?:inst|system|sys|assistant)\]|"
+        r"^\s*#{2,}\s*[(\[]?\s*(?:system|sys|instructions?|important|admin|assistant|user|new task|task|urgent)\b",
+        re.I),
         _gate("system", "assistant", "user", "admin", "administrator", "developer", "operator", "root",
               "instruction", "instructions", "important", "information", "urgent", "sys", "system_message",
               "inst", "context", "prompt"), ("##", "<|")),
@@ -186,6 +191,12 @@ CUES: tuple[Cue, ...] = (
     Cue("question", re.compile(r"\?\s*['\"]?\s*$"), marks=("?",)),
 )
 _CUE_NAMES = tuple(c.name for c in CUES)
+DIRECTIVE_CUES = frozenset({
+    "imperative", "addressed_ai", "override", "new_instructions", "role_marker", "user_request", "jailbreak",
+    "exfiltration", "conceal", "your_output", "code_exec", "question",
+})  # fmt: skip
+"""Cues that make a segment speak *to* its reader. A segment with none of them (nor its neighbours) only
+talks about something, however alarming its words, and is not reported as an injected instruction."""
 
 
 def cue_names() -> tuple[str, ...]:
@@ -292,16 +303,37 @@ def _tokens(low: str) -> list[str]:
     return [("0" if t[0].isdigit() else t) for t in _TOKEN.findall(low)]
 
 
+def _dispatch(head: bool) -> dict[str, tuple[int, ...]]:
+    table: dict[str, list[int]] = {}
+    for i, cue in enumerate(CUES):
+        if cue.head == head:
+            for word in cue.words:
+                table.setdefault(word, []).append(i)
+    return {w: tuple(ix) for w, ix in table.items()}
+
+
+_BY_WORD = _dispatch(head=False)
+_BY_HEAD_WORD = _dispatch(head=True)
+_BY_MARK = tuple((i, cue.marks) for i, cue in enumerate(CUES) if cue.marks)
+
+
 def _cues(text: str, low: str, toks: list[str]) -> tuple[str, ...]:
-    tokset = set(toks)
-    head = toks[:4]
+    candidates: set[int] = set()
+    by_word = _BY_WORD
+    for t in set(toks):
+        hit = by_word.get(t)
+        if hit:
+            candidates.update(hit)
+    for t in toks[:4]:
+        hit = _BY_HEAD_WORD.get(t)
+        if hit:
+            candidates.update(hit)
+    for i, marks in _BY_MARK:
+        if i not in candidates and any(m in low for m in marks):
+            candidates.add(i)
     out = []
-    for cue in CUES:
-        hit = not cue.words.isdisjoint(head if cue.head else tokset)
-        if not hit and cue.marks:
-            hit = any(m in low for m in cue.marks)
-        if not hit:
-            continue
+    for i in sorted(candidates):
+        cue = CUES[i]
         rx = cue.regex
         if rx is None:
             out.append(cue.name)
@@ -337,11 +369,7 @@ def features(
         if len(toks) > 1:
             out.append(f"F2:{toks[0]} {toks[1]}")
     out.append(f"L:{min(len(toks) // 4, 12)}")
-    prev_tok = "<s>"
-    for t in toks:
-        out.append("W:" + t)
-        out.append(f"B:{prev_tok} {t}")
-        prev_tok = t
+    out.extend(["W:" + t for t in toks])
     return out
 
 
@@ -434,12 +462,22 @@ def load_model() -> InjectionModel:
 
 @dataclass(frozen=True, slots=True)
 class SegmentScore:
+    """``directive`` is true when the segment or a neighbour carries one of :data:`DIRECTIVE_CUES`."""
+
     segment: Segment
     probability: float
     cues: tuple[str, ...]
+    directive: bool
 
 
 def score_segments(text: str, model: InjectionModel | None = None) -> list[SegmentScore]:
     """Every segment of ``text`` with its probability of being an injected instruction."""
     m = load_model() if model is None else model
-    return [SegmentScore(seg, m.probability(feats), own) for seg, own, feats in segment_features(text)]
+    scored = segment_features(text)
+    directive = [not DIRECTIVE_CUES.isdisjoint(own) for _, own, _ in scored]
+    last = len(scored) - 1
+    return [
+        SegmentScore(seg, m.probability(feats), own,
+                     directive[i] or (i > 0 and directive[i - 1]) or (i < last and directive[i + 1]))
+        for i, (seg, own, feats) in enumerate(scored)
+    ]

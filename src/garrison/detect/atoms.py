@@ -18,7 +18,18 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-__all__ = ["MIN_ATOM_LENGTH", "AtomSet", "AtomTree", "choose_atoms", "regex_literals", "tree_atoms"]
+__all__ = [
+    "MIN_ATOM_LENGTH",
+    "AtomSet",
+    "AtomTree",
+    "and_tree",
+    "choose_atoms",
+    "or_tree",
+    "regex_guards",
+    "regex_literals",
+    "tree_atoms",
+    "usable_literal",
+]
 
 MIN_ATOM_LENGTH = 3
 AtomSet = frozenset[tuple[str, str]]
@@ -34,6 +45,11 @@ except ImportError:  # pragma: no cover - Python < 3.11
 MAX_REGEX_NODES = 2_000
 
 
+def usable_literal(literal: str) -> bool:
+    """Long enough to be selective: three characters, or any non-ASCII character (emoji, homoglyphs, RTLO)."""
+    return len(literal) >= MIN_ATOM_LENGTH or (bool(literal) and not literal.isascii())
+
+
 def and_tree(children: list[AtomTree]) -> AtomTree:
     usable = [c for c in children if c is not None]
     if not usable:
@@ -47,14 +63,16 @@ def or_tree(children: list[AtomTree]) -> AtomTree:
     return children[0] if len(children) == 1 else ("or", tuple(children))
 
 
-def _seq_literals(items: Any, budget: list[int]) -> list[frozenset[str]] | None:
+def _seq_literals(items: Any, budget: list[int], min_len: int = MIN_ATOM_LENGTH,
+                  lower: bool = True) -> list[frozenset[str]] | None:
     """Alternative literal sets for a parsed sequence: each set is "one of these occurs"; all sets hold."""
     out: list[frozenset[str]] = []
     run: list[str] = []
 
     def close() -> None:
-        if len(run) >= MIN_ATOM_LENGTH:
-            out.append(frozenset({"".join(run).lower()}))
+        if len(run) >= min_len:
+            text = "".join(run)
+            out.append(frozenset({text.lower() if lower else text}))
         run.clear()
 
     for op, arg in items:
@@ -66,13 +84,13 @@ def _seq_literals(items: Any, budget: list[int]) -> list[frozenset[str]] | None:
             continue
         close()
         if op is _c.SUBPATTERN:
-            sub = _seq_literals(arg[-1], budget)
+            sub = _seq_literals(arg[-1], budget, min_len, lower)
             if sub:
                 out.extend(sub)
         elif op is _c.BRANCH:
             options: set[str] = set()
             for branch in arg[1]:
-                sub = _seq_literals(branch, budget)
+                sub = _seq_literals(branch, budget, min_len, lower)
                 if not sub:
                     options = set()
                     break
@@ -80,11 +98,11 @@ def _seq_literals(items: Any, budget: list[int]) -> list[frozenset[str]] | None:
             if options:
                 out.append(frozenset(options))
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)) and arg[0] >= 1:
-            sub = _seq_literals(arg[2], budget)
+            sub = _seq_literals(arg[2], budget, min_len, lower)
             if sub:
                 out.extend(sub)
         elif op is getattr(_c, "ATOMIC_GROUP", None):
-            sub = _seq_literals(arg, budget)
+            sub = _seq_literals(arg, budget, min_len, lower)
             if sub:
                 out.extend(sub)
     close()
@@ -101,6 +119,20 @@ def regex_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
     if not sets:
         return None
     return max(sets, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def regex_guards(pattern: str, flags: int = 0) -> list[frozenset[str]]:
+    """Literal sets (any length, original case) that every match contains, one per disjoint part of the
+    match (a literal listed N times occurs N times): cheap tests that can rule a text out before the regex
+    runs. With ``re.IGNORECASE`` only case-less literals are kept."""
+    try:
+        parsed = _p.parse(pattern, flags)
+    except (re.error, RecursionError, OverflowError):
+        return []
+    sets = _seq_literals(parsed.data if hasattr(parsed, "data") else parsed, [MAX_REGEX_NODES], 1, False) or []
+    if flags & re.IGNORECASE:
+        sets = [s for s in sets if all(x.lower() == x.upper() for x in s)]
+    return sets
 
 
 def tree_atoms(tree: AtomTree) -> set[tuple[str, str]]:
@@ -122,7 +154,7 @@ def choose_atoms(tree: AtomTree, cost: Callable[[tuple[str, str]], float],
     if tree is None:
         return None
     if isinstance(tree, frozenset):
-        if not tree or any(len(lit) < MIN_ATOM_LENGTH for _, lit in tree):
+        if not tree or not all(usable_literal(lit) for _, lit in tree):
             return None
         return [tree]
     kind, children = tree

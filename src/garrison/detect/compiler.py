@@ -16,7 +16,7 @@ from typing import Any
 from garrison.detect.condition import And, Ident, Node, Not, Of, Or, parse_condition
 from garrison.detect.rule import SigmaRule
 from garrison.detect.atoms import AtomTree, and_tree, or_tree
-from garrison.detect.values import Predicate, compile_item, compile_keywords
+from garrison.detect.values import MANY_NEEDLES, Predicate, compile_item, compile_keywords
 from garrison.errors import RuleError
 
 __all__ = ["CompiledRule", "compile_rule"]
@@ -35,22 +35,72 @@ class CompiledRule:
     """Field names the rule reads (the engine lowers only these)."""
 
 
-def _always_false(low: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
-    return False
-
-
 def _all(preds: Sequence[Predicate]) -> Predicate:
     if len(preds) == 1:
         return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda low, raw: a(low, raw) and b(low, raw)
+    if len(preds) == 3:
+        a, b, c = preds
+        return lambda low, raw: a(low, raw) and b(low, raw) and c(low, raw)
     items = tuple(preds)
-    return lambda low, raw: all(p(low, raw) for p in items)
+
+    def every(low: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
+        for p in items:
+            if not p(low, raw):
+                return False
+        return True
+    return every
 
 
 def _any(preds: Sequence[Predicate]) -> Predicate:
     if len(preds) == 1:
         return preds[0]
+    if len(preds) == 2:
+        a, b = preds
+        return lambda low, raw: a(low, raw) or b(low, raw)
+    if len(preds) == 3:
+        a, b, c = preds
+        return lambda low, raw: a(low, raw) or b(low, raw) or c(low, raw)
     items = tuple(preds)
-    return lambda low, raw: any(p(low, raw) for p in items)
+
+    def some(low: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:
+        for p in items:
+            if p(low, raw):
+                return True
+        return False
+    return some
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    pred: Predicate
+    tree: AtomTree
+    cost: float
+    """Rough evaluation cost: AND and OR evaluate their cheapest children first."""
+
+
+def _item_cost(modifiers: Sequence[str], values: list[Any], keywords: bool) -> float:
+    if keywords:
+        return 20.0
+    if "re" in modifiers:
+        return 8.0 * len(values)
+    if "cidr" in modifiers or "fieldref" in modifiers or "windash" in modifiers or "base64offset" in modifiers:
+        return 4.0
+    if "contains" in modifiers:
+        return 3.0 if len(values) > MANY_NEEDLES else 1.0 + 0.3 * len(values)
+    return 1.0
+
+
+def _and(parts: list[_Part]) -> _Part:
+    ordered = sorted(parts, key=lambda p: p.cost)
+    return _Part(_all([p.pred for p in ordered]), and_tree([p.tree for p in parts]), sum(p.cost for p in parts))
+
+
+def _or(parts: list[_Part]) -> _Part:
+    ordered = sorted(parts, key=lambda p: p.cost)
+    return _Part(_any([p.pred for p in ordered]), or_tree([p.tree for p in parts]), sum(p.cost for p in parts))
 
 
 class _Builder:
@@ -60,9 +110,9 @@ class _Builder:
         self.placeholders = placeholders
         self.fields: set[str] = set()
         self.count = 0
-        self.idents: dict[str, tuple[Predicate, AtomTree]] = {}
+        self.idents: dict[str, _Part] = {}
 
-    def item(self, key: str, value: Any) -> tuple[Predicate, AtomTree]:
+    def item(self, key: str, value: Any) -> _Part:
         self.count += 1
         if self.count > MAX_ITEMS:
             raise RuleError(f"rule has more than {MAX_ITEMS} detection items", where=self.where)
@@ -70,20 +120,21 @@ class _Builder:
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, Mapping | list) for v in values):
             raise RuleError(f"field {key!r}: values must be scalars", where=self.where)
+        cost = _item_cost(modifiers, values, keywords=not name)
         if not name:
-            return compile_keywords(values, modifiers, self.where), None
+            return _Part(compile_keywords(values, modifiers, self.where), None, cost)
         self.fields.add(name)
         if "fieldref" in modifiers:
             self.fields.update(str(v) for v in values)
-        return compile_item(name, modifiers, values, self.placeholders, self.where)
+        pred, tree = compile_item(name, modifiers, values, self.placeholders, self.where)
+        return _Part(pred, tree, cost)
 
-    def mapping(self, body: Mapping[str, Any]) -> tuple[Predicate, AtomTree]:
+    def mapping(self, body: Mapping[str, Any]) -> _Part:
         if not body:
             raise RuleError("empty search identifier", where=self.where)
-        compiled = [self.item(str(k), v) for k, v in body.items()]
-        return _all([p for p, _ in compiled]), and_tree([a for _, a in compiled])
+        return _and([self.item(str(k), v) for k, v in body.items()])
 
-    def identifier(self, name: str, body: Any) -> tuple[Predicate, AtomTree]:
+    def identifier(self, name: str, body: Any) -> _Part:
         if isinstance(body, Mapping):
             return self.mapping(body)
         if isinstance(body, list):
@@ -93,31 +144,27 @@ class _Builder:
                 raise RuleError(f"search identifier {name!r} mixes nested lists", where=self.where)
             parts = [self.mapping(m) for m in maps]
             if scalars:
-                parts.append((compile_keywords(scalars, [], self.where), None))
-            return _any([p for p, _ in parts]), or_tree([a for _, a in parts])
+                parts.append(_Part(compile_keywords(scalars, [], self.where), None, 20.0))
+            return _or(parts)
         if isinstance(body, str | int):
-            return compile_keywords([body], [], self.where), None
+            return _Part(compile_keywords([body], [], self.where), None, 20.0)
         raise RuleError(f"search identifier {name!r} has an unsupported shape", where=self.where)
 
-    def node(self, node: Node) -> tuple[Predicate, AtomTree]:
+    def node(self, node: Node) -> _Part:
         if isinstance(node, Ident):
             if node.name not in self.idents:
                 raise RuleError(f"condition names unknown search identifier {node.name!r}", where=self.where)
             return self.idents[node.name]
         if isinstance(node, Not):
-            inner, _ = self.node(node.child)
-            return (lambda low, raw: not inner(low, raw)), None
-        if isinstance(node, And | Or):
-            parts = [self.node(child) for child in node.children]
-            preds = [p for p, _ in parts]
-            if isinstance(node, And):
-                return _all(preds), and_tree([a for _, a in parts])
-            return _any(preds), or_tree([a for _, a in parts])
-        names = self._expand_of(node)
-        parts = [self.idents[n] for n in names]
-        if node.quantifier == "all":
-            return _all([p for p, _ in parts]), and_tree([a for _, a in parts])
-        return _any([p for p, _ in parts]), or_tree([a for _, a in parts])
+            inner = self.node(node.child)
+            pred = inner.pred
+            return _Part(lambda low, raw: not pred(low, raw), None, inner.cost)
+        if isinstance(node, And):
+            return _and([self.node(child) for child in node.children])
+        if isinstance(node, Or):
+            return _or([self.node(child) for child in node.children])
+        parts = [self.idents[n] for n in self._expand_of(node)]
+        return _and(parts) if node.quantifier == "all" else _or(parts)
 
     def _expand_of(self, node: Of) -> list[str]:
         if node.pattern.lower() == "them":
@@ -135,6 +182,5 @@ def compile_rule(rule: SigmaRule, *, placeholders: Mapping[str, Sequence[str]] |
     builder = _Builder(rule, placeholders or {})
     for name, body in rule.detection.items():
         builder.idents[name] = builder.identifier(name, body)
-    parts = [builder.node(parse_condition(text, where=rule.where)) for text in rule.conditions]
-    matches = _any([p for p, _ in parts]) if parts else _always_false
-    return CompiledRule(rule, matches, or_tree([a for _, a in parts]), frozenset(builder.fields))
+    top = _or([builder.node(parse_condition(text, where=rule.where)) for text in rule.conditions])
+    return CompiledRule(rule, top.pred, top.tree, frozenset(builder.fields))

@@ -26,6 +26,8 @@ __all__ = ["Alert", "Engine", "event_to_json"]
 
 SHORT_LITERAL_COST = 24.0
 """Added to an atom's cost as ``SHORT_LITERAL_COST / len(literal)``: short literals occur by chance."""
+OBSERVED_WEIGHT = 1000.0
+"""After :meth:`Engine.tune`: cost added per unit of observed hit rate (a literal in every event costs 1000)."""
 SECOND_SET_MAX_COST = 12.0
 """A rule is indexed by a second atom set only when each of its atoms is this cheap: a literal that many
 rules share (``\\powershell.exe``) costs more to track per event than the candidates it saves."""
@@ -142,10 +144,41 @@ class Engine:
         for compiled in self.rules:
             shared.update(tree_atoms(compiled.atom_tree))
         self._shared = shared
+        self._observed: dict[tuple[str, str], float] | None = None
 
     def _cost(self, atom: tuple[str, str]) -> float:
-        """How often an atom is expected to fire: literals many rules share are common in events too."""
-        return self._shared[atom] + SHORT_LITERAL_COST / len(atom[1])
+        """How often an atom is expected to fire. Before :meth:`tune`, a guess: literals that many rules share
+        are common in events too, and short ones occur by chance. After it, the observed hit rate leads."""
+        guess = self._shared[atom] + SHORT_LITERAL_COST / len(atom[1])
+        if self._observed is None:
+            return guess
+        return OBSERVED_WEIGHT * self._observed.get(atom, 0.0) + guess
+
+    def tune(self, sample: Iterable[Event]) -> int:
+        """Learn how often each literal occurs in ``sample`` (events like those to come) and re-index, so that
+        rules are indexed by literals that are rare *in these events*. Returns the number of events seen."""
+        counts: Counter[tuple[str, str]] = Counter()
+        seen = 0
+        everything = [(c, tree_atoms(c.atom_tree)) for c in self.rules]
+        by_field: dict[str, set[str]] = {}
+        for _, atoms in everything:
+            for name, literal in atoms:
+                if literal:
+                    by_field.setdefault(name, set()).add(literal)
+        automata = {name: (ahocorasick_rs.AhoCorasick(sorted(lits)), sorted(lits))
+                    for name, lits in by_field.items()}
+        for event in sample:
+            seen += 1
+            for name, (automaton, literals) in automata.items():
+                text = text_of(field_value(event.fields, name))
+                for item in (text,) if isinstance(text, str) else text or ():
+                    hits = {literals[i] for i, _, _ in automaton.find_matches_as_indexes(item.lower(),
+                                                                                         overlapping=True)}
+                    counts.update((name, lit) for lit in hits)
+        if seen:
+            self._observed = {atom: count / seen for atom, count in counts.items()}
+            self._groups.clear()
+        return seen
 
     def _group(self, ls: LogSource) -> _Group:
         key = (ls.product, ls.category, ls.service)

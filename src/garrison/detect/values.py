@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick_rs
 
-from garrison.detect.atoms import AtomTree, and_tree, or_tree, regex_literals
+from garrison.detect.atoms import AtomTree, and_tree, or_tree, regex_guards, regex_literals
 from garrison.errors import RuleError
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
 Predicate = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 """``(low, raw) -> bool``."""
 MAX_REGEX_LENGTH = 4096
+MAX_GUARDS = 4
 MANY_NEEDLES = 6
 """Above this many ``contains`` values, one Aho-Corasick pass replaces the loop."""
 STAR = object()
@@ -310,15 +312,37 @@ def _compile_regex(name: str, values: list[Any], modifiers: Sequence[str],
         except re.error as err:
             raise RuleError(f"field {name!r}: bad regular expression {value!r}: {err}", where=where) from None
     combine = all if "all" in modifiers else any
+    guarded = [_guarded(r) for r in regexes]
 
     def test(v: str) -> bool:
-        return combine(r.search(v) is not None for r in regexes)
+        return combine(g(v) for g in guarded)
     trees: list[AtomTree] = []
     for r in regexes:
         literals = regex_literals(r.pattern, r.flags)
         trees.append(frozenset((name, lit) for lit in literals) if literals else None)
     tree = and_tree(trees) if "all" in modifiers else or_tree(trees)
     return _over_text(name, test, cased=True), tree
+
+
+def _guarded(regex: re.Pattern[str]) -> Callable[[str], bool]:
+    """``regex.search`` behind cheap ``in`` checks for literals every match must contain."""
+    sets = regex_guards(regex.pattern, regex.flags)
+    counts = Counter(next(iter(s)) for s in sets if len(s) == 1)
+    singles = tuple(sorted(counts.items(), key=lambda item: -item[1])[:MAX_GUARDS])
+    options = tuple(tuple(s) for s in sets if len(s) > 1)[:MAX_GUARDS]
+    search = regex.search
+    if not singles and not options:
+        return lambda v: search(v) is not None
+
+    def test(v: str) -> bool:
+        for literal, times in singles:
+            if (v.count(literal) < times) if times > 1 else (literal not in v):
+                return False
+        for choices in options:
+            if not any(literal in v for literal in choices):
+                return False
+        return search(v) is not None
+    return test
 
 
 def _number(value: Any) -> float | None:
