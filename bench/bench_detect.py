@@ -46,7 +46,7 @@ _SHELLS = {
 
 def atomic_events(corpora: Path) -> list[Event]:
     out = []
-    for line in (corpora / "endpoint" / "atomic_tests.jsonl").open(encoding="utf-8"):
+    for line in (corpora / "endpoint" / "atomic_tests.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         shell = _SHELLS.get(row["executor"])
         if shell is None or not row["command"].strip():
@@ -110,7 +110,7 @@ def sqlite_run(rules: Sequence[CompiledRule], events: Sequence[Event]) -> dict[s
         text = Path(compiled.rule.where.split("#")[0]).read_text(encoding="utf-8")
         try:
             converted = backend.convert(SigmaCollection.from_yaml(text))
-        except Exception:  # noqa: BLE001 - count every rule the backend cannot take
+        except Exception:
             unconverted += 1
             continue
         if len(converted) == 1 and isinstance(converted[0], str):
@@ -145,7 +145,7 @@ def sqlite_run(rules: Sequence[CompiledRule], events: Sequence[Event]) -> dict[s
         except sqlite3.Error:
             failed += 1
     query_time = time.process_time() - start
-    return {"rules": len(queries), "unconverted": unconverted, "failed_queries": failed,
+    return {"rules": len(queries), "converted": set(queries), "unconverted": unconverted, "failed_queries": failed,
             "load_s": load_time, "query_s": query_time, "matches": matches}
 
 
@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     process, otrf = corpus_events(args.corpora)
     builtin = Engine(load_rule_paths([builtin_rules_dir()]).rules)
-    sigma_pc = [c for c in load_rule_paths([args.corpora / "sigma" / "rules" / "windows" / "process_creation"]).rules]
+    sigma_pc = list(load_rule_paths([args.corpora / "sigma" / "rules" / "windows" / "process_creation"]).rules)
     sigma = Engine(sigma_pc)
     if args.tune:
         builtin.tune(process[::10])
@@ -184,21 +184,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_sqlite:
         return 0
     try:
-        result = sqlite_run(sigma_pc, windows_process)
+        batch = windows_process * args.repeat
+        result = sqlite_run(sigma_pc, batch)
     except ImportError:
         print("pysigma-backend-sqlite is not installed; SQLite comparison skipped")
         return 0
-    sql_rate = len(windows_process) / result["query_s"]
+    sql_rate = len(batch) / result["query_s"]
     print(f"{'pySigma SQLite backend, same rules (' + str(result['rules']) + ' converted)':<58} "
           f"{sql_rate:>12,.0f} events/s   ({len(result['matches'])} matches; load "
           f"{result['load_s'] * 1000:.0f} ms, {result['unconverted']} not converted, "
           f"{result['failed_queries']} queries failed)")
     print(f"ratio garrison / sqlite: {ours / sql_rate:.1f}x")
-    ids = {c.rule.id for c in sigma_pc}
-    ours_matches = {(c.rule.id, i) for i, e in enumerate(windows_process) for c in sigma.match(e)
-                    if c.rule.id in ids}
-    converted = {rule_id for rule_id, _ in result["matches"]} | {c.rule.id for c in sigma_pc}
-    only_ours = {m for m in ours_matches - result["matches"] if m[0] in converted}
+    ours_matches = {(c.rule.id, i) for i, e in enumerate(batch) for c in sigma.match(e)}
+    only_ours = {m for m in ours_matches - result["matches"] if m[0] in result["converted"]}
     only_sql = result["matches"] - ours_matches
     print(f"agreement: {len(ours_matches & result['matches'])} common matches, {len(only_ours)} only garrison, "
           f"{len(only_sql)} only sqlite")

@@ -2,7 +2,8 @@
 
 Texts are ~1 KB tool outputs built deterministically (email, calendar, review and file listings in YAML, one
 in ten with an injected instruction, one in twenty with a credential). Prints outputs/s and the per-call
-latency percentiles.
+latency percentiles. Throughput is given per CPU-second of this process (what one core does, unaffected by
+other load on the machine) and per wall-clock second.
 
     python bench/bench_guard.py [--n 3000] [--size 1024]
 """
@@ -30,7 +31,7 @@ SECRET = "deploy token: ghp_Q9x2LmT7vR4kB8nZ1cY6wE3sD5fG0hJ2aK7p"
 
 
 def make_text(rng: random.Random, size: int, i: int) -> str:
-    lines = []
+    lines: list[str] = []
     while sum(len(x) + 1 for x in lines) < size:
         kind = rng.randrange(3)
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16)))
@@ -59,15 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     times = []
     verdicts = {"allow": 0, "flag": 0, "block": 0}
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for text in texts:
         t0 = time.perf_counter()
         verdicts[judge(text, direction="output").verdict] += 1
         times.append(time.perf_counter() - t0)
     total = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     mean_len = statistics.mean(len(t) for t in texts)
     times.sort()
     print(f"texts: {args.n}  mean size: {mean_len:.0f} chars  verdicts: {verdicts}")
-    print(f"throughput: {args.n / total:,.0f} outputs/s (single process)")
+    print(f"throughput: {args.n / cpu:,.0f} outputs/s per CPU-second (single process); "
+          f"{args.n / total:,.0f} outputs/s wall clock")
     print(f"latency: p50 {times[len(times) // 2] * 1e3:.3f} ms  p99 {times[int(len(times) * 0.99)] * 1e3:.3f} ms")
     return 0
 

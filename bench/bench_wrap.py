@@ -2,10 +2,11 @@
 
 The client is a lean line-level JSON-RPC client (so its own cost does not hide the relay's); the server is the
 SDK fixture server's ``echo`` tool. The wrapped run has every interceptor on: description sanitiser, a
-deny-list (two tools), and call records written to a JSON Lines file. Calls alternate between the two
-set-ups in blocks so that machine load affects both alike.
+deny-list (two tools), and call records written to a JSON Lines file. For reference, a third set-up relays
+through the SDK's own message-level pump (``stdio_server`` <-> ``stdio_client``, pydantic on every message).
+Calls alternate between the set-ups in blocks so that machine load affects all alike.
 
-    .venv/bin/python bench/bench_wrap.py [--calls 2000] [--block 250] [--warmup 100]
+    .venv/bin/python bench/bench_wrap.py [--calls 2000] [--block 250] [--warmup 100] [--no-sdk-relay]
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO_SERVER = ROOT / "tests" / "gateway" / "fixtures" / "sdk_server.py"
@@ -86,6 +89,26 @@ class LineClient:
         self._selector.close()
 
 
+async def sdk_relay(command: list[str]) -> None:
+    """Relay stdin/stdout to ``command`` with the SDK's transports (the reference set-up)."""
+    import anyio
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+    from mcp.server.stdio import stdio_server
+
+    params = StdioServerParameters(command=command[0], args=command[1:])
+    async with stdio_server() as (client_read, client_write), stdio_client(params) as (server_read, server_write):
+        async with anyio.create_task_group() as tg:
+
+            async def pump(source: Any, sink: Any) -> None:
+                async for item in source:
+                    if not isinstance(item, Exception):
+                        await sink.send(item)
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(pump, client_read, server_write)
+            tg.start_soon(pump, server_read, client_write)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -97,7 +120,15 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=2000, help="timed calls per set-up (default 2000)")
     parser.add_argument("--block", type=int, default=250, help="calls per alternating block (default 250)")
     parser.add_argument("--warmup", type=int, default=100, help="untimed calls first (default 100)")
+    parser.add_argument("--no-sdk-relay", action="store_true", help="leave out the SDK relay set-up")
+    parser.add_argument("--sdk-relay", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sdk_relay:
+        import anyio
+
+        warnings.simplefilter("ignore")
+        anyio.run(sdk_relay, args.sdk_relay)
+        return 0
 
     server = [sys.executable, str(ECHO_SERVER)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +136,8 @@ def main() -> int:
         wrapped = [sys.executable, "-m", "garrison", "wrap", "--name", "echo", "--deny-tools", "crash,hang",
                    "--events", str(events), "--", *server]
         setups = {"direct": LineClient(server), "garrison wrap": LineClient(wrapped)}
+        if not args.no_sdk_relay:
+            setups["SDK relay"] = LineClient([sys.executable, __file__, "--sdk-relay", *server])
         samples: dict[str, list[float]] = {name: [] for name in setups}
         try:
             for client in setups.values():

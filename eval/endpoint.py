@@ -44,6 +44,7 @@ class DatasetResult:
     background: int = 0
     background_alerted: int = 0
     background_rules: Counter[str] = field(default_factory=Counter)
+    background_lines: list[int] = field(default_factory=list)
     read_problems: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def _windows(engine: Engine, events_path: Path, labels: dict[str, Any]) -> Datas
         alerts.setdefault(line, []).extend(engine.match(event))
     positives = set(labels["positive_line_numbers"])
     related = set(labels.get("related_line_numbers", [])) - positives
-    total = sum(1 for _ in events_path.open(encoding="utf-8"))
+    total = len(events_path.read_text(encoding="utf-8").splitlines())
     for line in range(1, total + 1):
         hits = alerts.get(line, [])
         techniques = {t for c in hits for t in c.rule.techniques}
@@ -84,6 +85,7 @@ def _windows(engine: Engine, events_path: Path, labels: dict[str, Any]) -> Datas
             result.background += 1
             if hits:
                 result.background_alerted += 1
+                result.background_lines.append(line)
                 result.background_rules.update(c.rule.title for c in hits)
     return result
 
@@ -126,19 +128,21 @@ def evaluate(corpora: Path, *, sigma: bool) -> list[DatasetResult]:
 
 def render(results: Sequence[DatasetResult], title: str) -> str:
     head = ("dataset", "technique", "detected", "related alerted", "background alerted", "background rules")
-    rows = [head]
-    for r in results:
-        rows.append((
-            r.name, r.technique, f"{r.detected}/{r.positives} {r.unit}s",
-            f"{r.related_alerted}/{r.related}" if r.unit == "line" else "-",
-            f"{r.background_alerted}/{r.background}" if r.unit == "line" else "-",
-            ", ".join(f"{k} ({v})" for k, v in r.background_rules.most_common()) or "-",
-        ))
+    rows = [head] + [(
+        r.name, r.technique, f"{r.detected}/{r.positives} {r.unit}s",
+        f"{r.related_alerted}/{r.related}" if r.unit == "line" else "-",
+        f"{r.background_alerted}/{r.background}" if r.unit == "line" else "-",
+        ", ".join(f"{k} ({v})" for k, v in r.background_rules.most_common()) or "-",
+    ) for r in results]
     lines = [f"## {title}", ""]
     for i, row in enumerate(rows):
         lines.append("| " + " | ".join(row) + " |")
         if i == 0:
             lines.append("|" + "|".join("---" for _ in row) + "|")
+    noisy = [(r.name, r.background_lines) for r in results if r.background_lines]
+    if noisy:
+        lines += ["", "Background lines with alerts:"] + [f"- {name}: lines {', '.join(map(str, found))}"
+                                                          for name, found in noisy]
     misses = [(r.name, m) for r in results for m in r.missed + r.wrong_technique]
     if misses:
         lines += ["", "Missed or wrong technique:"] + [f"- {name}: {m}" for name, m in misses]

@@ -19,6 +19,8 @@ from typing import Any
 
 from garrison.analysis.guard import judge
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 
@@ -87,6 +89,23 @@ def evaluate(rows: list[dict[str, Any]], split: str, show_errors: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def documentation_check(corpora: Path) -> str:
+    """False positives on benign documentation prose: the held-out half of the registry tool descriptions
+    (the other half is training data; see ``eval/train_guard.py``)."""
+    from train_guard import doc_half
+
+    c = Counts()
+    with (corpora / "tools" / "docker-mcp-registry.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            text = r.get("description") or ""
+            if text and doc_half(r["id"]) == "heldout":
+                c.add(False, judge(text, direction="output").verdict != "allow")
+    neg = c.fp + c.tn
+    return (f"Documentation hard negatives (held-out registry tool descriptions judged as tool output): "
+            f"{c.fp}/{neg} flagged, FPR {c.fp / neg:.3f}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
@@ -100,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = ("test", "dev") if args.split == "both" else (args.split,)
     for split in splits:
         print(evaluate(rows, split, args.errors))
+    print(documentation_check(args.corpora))
     return 0
 
 

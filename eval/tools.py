@@ -1,12 +1,14 @@
 """Detection quality of every registered check on the tool-definition corpora.
 
 Data: ``<repo>/../shared/corpora/tools`` (``--corpora`` to override). Rows are grouped into snapshot files the
-way a scan sees servers (one server per ``server`` value; for MSB, each attack variant's server beside its
-original, as in ``snapshots/msb``), written to a temporary directory, read back with the public snapshot
-parser and scanned with :func:`garrison.scanner.runner.analyse`.
+way a scan sees servers: one server per ``server`` value and one scan per server, except MSB (each attack
+variant's server beside its original, as in ``snapshots/msb``) and MCPSecBench (its servers side by side in
+one scan, as the benchmark installs them). Snapshots are written to a temporary directory, read back with the
+public snapshot parser and scanned with :func:`garrison.scanner.runner.analyse` (every registered check).
 
-A row counts as flagged when a finding of severity >= medium targets its ``<kind>:<name>`` on its server
-(for benign MSB originals: in any of the snapshots they appear in). Split: sha256(group or id)[:8] mod 100
+A row counts as flagged when a finding of severity >= medium targets its ``<kind>:<name>`` on its server, or
+targets that server itself (:func:`garrison.scanner.runner.flagged_definitions`: a squatting server's every
+tool is untrusted); for benign MSB originals: in any of the snapshots they appear in. Split: sha256(group or id)[:8] mod 100
 < 70 is dev, the rest test. Prints markdown tables per corpus and attack class, for ``test`` and ``all``,
 plus the MSB snapshot pairs scored with their ``*.labels.json``.
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from garrison.model import Severity, snapshots_from_json
-from garrison.scanner.runner import analyse
+from garrison.scanner.runner import analyse, flagged_definitions
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -70,6 +72,9 @@ def scans(name: str, rows: list[dict[str, Any]]) -> list[list[tuple[str, list[di
     by_server: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_server[row["server"]].append(row)
+    if name == "mcpsecbench":
+        # MCPSecBench installs its servers side by side in one client: squatting and shadowing are relative.
+        return [list(by_server.items())]
     if name != "msb":
         return [[(server, items)] for server, items in by_server.items()]
     out = []
@@ -97,7 +102,7 @@ def flagged_refs(snapshot: list[tuple[str, list[dict[str, Any]]]], tmp: Path) ->
     path = tmp / "snapshot.json"
     path.write_text(json.dumps(doc))
     servers = snapshots_from_json(json.loads(path.read_text()), where=str(path))
-    return {(f.server, f.target) for f in analyse(servers) if f.severity >= Severity.MEDIUM}
+    return flagged_definitions(analyse(servers), servers, threshold=Severity.MEDIUM)
 
 
 def metrics(rows: Iterable[tuple[dict[str, Any], bool]]) -> dict[str, float]:
@@ -135,7 +140,7 @@ def msb_pairs(corpora: Path) -> None:
         labels = json.loads(labels_path.read_text())
         snap_path = labels_path.with_name(labels_path.name.replace(".labels.json", ".json"))
         servers = snapshots_from_json(json.loads(snap_path.read_text()), where=str(snap_path))
-        hits = {(f.server, f.target) for f in analyse(servers) if f.severity >= Severity.MEDIUM}
+        hits = flagged_definitions(analyse(servers), servers, threshold=Severity.MEDIUM)
         for item in labels["malicious"]:
             hit = (item["server"], f"{item['kind']}:{item['tool']}") in hits
             tp, fn = tp + hit, fn + (not hit)
@@ -174,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         by_class: dict[str, list[tuple[dict[str, Any], bool]]] = defaultdict(list)
         for corpus, row, hit in chosen:
             by_corpus[corpus].append((row, hit))
-            by_corpus["overall"].append((row, hit))
             by_class[f"{corpus}: {row['attack'] or 'benign'}"].append((row, hit))
+        by_corpus["**overall**"] = [(row, hit) for _, row, hit in chosen]
         table(f"Tool definitions, split {split}: per corpus", dict(by_corpus))
         table(f"Tool definitions, split {split}: per attack class", dict(sorted(by_class.items())))
     msb_pairs(args.corpora)

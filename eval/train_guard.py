@@ -35,12 +35,32 @@ Example = tuple[list[int], int, float]  # hashed features, label, weight
 
 
 def load_rows(corpora: Path) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in SOURCES:
         path = corpora / "outputs" / name
         with path.open(encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
     return [r for r in rows if r["split"] == "dev" and r["text"]]
+
+
+def load_documentation(corpora: Path) -> list[dict[str, Any]]:
+    """Benign documentation-style text (tool descriptions from the public registry corpus): imperative,
+    second-person prose that is not an attack. Half of it (by a stable hash) is used as extra clean rows; the
+    other half is kept out for the held-out false-positive check in ``eval/outputs.py``."""
+    path = corpora / "tools" / "docker-mcp-registry.jsonl"
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            text = r.get("description") or ""
+            if text and doc_half(r["id"]) == "train":
+                rows.append({"id": r["id"], "source": "documentation", "text": text, "label": "benign",
+                             "attack": None, "group": f"doc/{r['id']}", "split": "dev"})
+    return rows
+
+
+def doc_half(row_id: str) -> str:
+    return "train" if int(hashlib.sha256(row_id.encode()).hexdigest()[:8], 16) % 2 == 0 else "heldout"
 
 
 def _key(text: str) -> str:
@@ -142,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.corpora / "outputs").is_dir():
         print(f"corpora not found at {args.corpora}", file=sys.stderr)
         return 2
-    rows = load_rows(args.corpora)
+    rows = load_rows(args.corpora) + load_documentation(args.corpora)
     by_group = build_examples(rows)
     hyper = {"epochs": args.epochs, "l2_words": args.l2_words, "l2_cues": args.l2_cues, "lr": args.lr, "seed": 7}
 

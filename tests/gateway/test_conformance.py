@@ -71,31 +71,40 @@ def results(out: Path) -> Results:
     return found
 
 
-def run_side_by_side(tools: Path, server: list[str], out: Path) -> tuple[Results, Results]:
+def everything_server(tools: Path) -> list[str]:
+    entry = tools / "node_modules" / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
+    return [str(tools / "bin" / "node"), str(entry), "stdio"]
+
+
+@pytest.fixture(scope="module")
+def suite_results(tools: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Results]:
+    """Run the suite four times at once: fixture and server-everything, each direct and wrapped."""
+    out = tmp_path_factory.mktemp("conformance")
     env = {**os.environ, "PATH": f"{tools / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     cli = str(tools / "node_modules" / ".bin" / "conformance")
+    servers = {"fixture": CONFORMANCE_SERVER, "everything": everything_server(tools)}
     with ExitStack() as stack:
-        urls = {"direct": stack.enter_context(bridge(server)),
-                "wrapped": stack.enter_context(bridge(wrap_command(server, "--name", "conformance")))}
-        runs = {name: subprocess.Popen([cli, "server", "--url", url, "-o", str(out / name)], env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for name, url in urls.items()}
+        runs = {}
+        for label, server in servers.items():
+            for mode, command in (("direct", server), ("wrapped", wrap_command(server, "--name", label))):
+                url = stack.enter_context(bridge(command))
+                runs[f"{label}/{mode}"] = subprocess.Popen(
+                    [cli, "server", "--url", url, "-o", str(out / label / mode)], env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for run in runs.values():
-            run.wait(240)
-    return results(out / "direct"), results(out / "wrapped")
+            run.wait(300)
+    return {key: results(out / key) for key in runs}
 
 
-def test_fixture_server_passes_every_active_scenario_direct_and_wrapped(tools: Path, tmp_path: Path) -> None:
-    direct, wrapped = run_side_by_side(tools, CONFORMANCE_SERVER, tmp_path)
+def test_fixture_server_passes_every_active_scenario(suite_results: dict[str, Results]) -> None:
+    direct = suite_results["fixture/direct"]
     scenarios = {scenario for scenario, _, _ in direct}
     assert len(scenarios) >= 25, sorted(scenarios)
     assert [key for key in direct if key[2] == "FAILURE"] == []
-    assert wrapped == direct
 
 
-def test_server_everything_gets_the_same_results_wrapped(tools: Path, tmp_path: Path) -> None:
-    everything = tools / "node_modules" / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
-    server = [str(tools / "bin" / "node"), str(everything), "stdio"]
-    direct, wrapped = run_side_by_side(tools, server, tmp_path)
+@pytest.mark.parametrize("server", ["fixture", "everything"])
+def test_wrapped_results_are_identical_to_direct(suite_results: dict[str, Results], server: str) -> None:
+    direct, wrapped = suite_results[f"{server}/direct"], suite_results[f"{server}/wrapped"]
     assert sum(direct.values()) >= 25
     assert wrapped == direct

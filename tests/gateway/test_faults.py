@@ -53,8 +53,9 @@ def test_crash_errors_name_the_server_and_use_connection_closed() -> None:
     assert error["data"] == {"server": "fx"}
 
 
-def test_hung_upstream_gets_a_timeout_error_and_later_calls_still_work() -> None:
-    wrap = RawWrap(SDK, "--request-timeout", "0.5")
+def test_hung_upstream_gets_a_timeout_error_and_later_calls_still_work(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    wrap = RawWrap(RAW, "--request-timeout", "1", "--events", str(events))
     try:
         wrap.initialize()
         wrap.request(1, "tools/call", call("hang"))
@@ -64,9 +65,12 @@ def test_hung_upstream_gets_a_timeout_error_and_later_calls_still_work() -> None
     finally:
         code, _ = wrap.finish()
     assert error["code"] == -32001
-    assert "did not answer 'tools/call' within 0.5 s" in error["message"]
+    assert "did not answer 'tools/call' within 1 s" in error["message"]
     assert result["content"][0]["text"] == "still here"
     assert code == 0
+    records = [json.loads(line)["fields"] for line in events.read_text().splitlines()]
+    assert [(r["method"], r["tool"], r["decision"]) for r in records] == [
+        ("initialize", None, "pass"), ("tools/call", "hang", "timeout"), ("tools/call", "echo", "pass")]
 
 
 def test_malformed_json_from_the_client_gets_a_parse_error_and_the_relay_goes_on() -> None:

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 MAX_TEXT_CHARS = 100_000
-"""Text beyond this many characters of one field is not read (the field is reported as oversized instead)."""
+"""Text beyond this many characters of one field is not read; ``hidden_content`` reports such fields (G207)."""
 _CACHE_SIZE = 8_192
 
 
@@ -62,7 +62,7 @@ def server_tools(server: ServerSnapshot) -> frozenset[str]:
 
 
 def scope_for(definition: Definition, server: ServerSnapshot, tools: frozenset[str] | None = None) -> Scope:
-    """``tools`` is :func:`server_tools` of ``server``; pass it when scoping many definitions of one server."""
+    """``tools`` is :func:`server_tools` of ``server``; pass it when scoping many definitions of a server."""
     return make_scope(definition.name, definition.description, title=definition.title, server=server.name,
                       tools=server_tools(server) if tools is None else tools)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from garrison.analysis.definitions import revealed as reveal
-from garrison.analysis.directives import Scope, words
+from garrison.analysis.directives import SENSITIVE_PATH, Scope, words
 from garrison.model import Definition, Severity
 
 __all__ = ["ParameterIssue", "judge_parameters"]
@@ -29,17 +29,18 @@ _CATCHALL = frozenset({
 })
 _DESC_CALLER = re.compile(
     r"\b(?:(?:llm|model|assistant|ai|agent)\s+(?:\w+\s+)?(?:(?:that|which|who)\s+(?:is\s+)?)?(?:call|calls|"
-    r"calling|uses|using|invok\w*)\s+(?:this|the)\s+(?:tool|function|server)|(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:name|identity|version|instructions|"
-    r"system\s+prompt)|system\s+prompt|conversation|chat\s+history|previous\s+messages|(?:list|names)\s+of\s+"
+    r"calling|uses|using|invok\w*)\s+(?:this|the)\s+(?:tool|function|server)|"
+    r"(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:name|identity|version|instructions|system\s+prompt)|"
+    r"system\s+prompt|conversation|chat\s+history|previous\s+messages|(?:list|names)\s+of\s+"
     r"(?:all\s+)?(?:available\s+)?tools|tools?\s+(?:list|available))\b",
     re.IGNORECASE,
 )
 _DESC_HARVEST = re.compile(
     r"\b(?:contents?\s+of|(?:any|all|every)\s+(?:relevant\s+|other\s+|additional\s+)?(?:files?|information|details|"
-    r"context|data|documents|messages)|(?:~|\$HOME)?/\.\w+|credentials?|passwords?|private\s+keys?|api\s+keys?|"
+    r"context|data|documents|messages)|/\.\w+|credentials?|passwords?|private\s+keys?|api\s+keys?|"
     r"tokens?|secrets?|environment\s+variables|shell\s+\w+|history|user'?s\s+\w+|internal\s+context|"
     r"everything\s+(?:the\s+)?user|user\s+has\s+(?:said|typed|written|shared)|(?:this|the\s+current)\s+"
-    r"(?:session|conversation|chat))\b",
+    r"(?:session|conversation|chat))\b|" + SENSITIVE_PATH.pattern,
     re.IGNORECASE,
 )
 _DESC_INSIST = re.compile(

@@ -30,7 +30,14 @@ from typing import Literal
 from garrison.model import Severity
 
 __all__ = [
-    "Directive", "DirectiveKind", "Scope", "analyse_text", "make_scope", "make_scope_cache_clear", "sentences",
+    "SENSITIVE_PATH",
+    "Directive",
+    "DirectiveKind",
+    "Scope",
+    "analyse_text",
+    "make_scope",
+    "make_scope_cache_clear",
+    "sentences",
     "words",
 ]
 
@@ -126,28 +133,25 @@ class Directive:
 
 # --- lexicon: general English and well-known locations, not phrases of any data set ------------------------
 
-_I = 0
-"""Patterns are written in lower case and matched against lower-cased text (faster than IGNORECASE)."""
+# Patterns are written in lower case and matched against lower-cased text (faster than IGNORECASE).
 _NEG = r"(?:\b(?:not|never|no|without|cannot)\b|n't\b)"
 _FLOW = re.compile(
     r"\b(?:send|sends|sent|sending|e-?mail(?:s|ed|ing)?|upload(?:s|ed|ing)?|forward(?:s|ed|ing)?|"
     r"transmit(?:s|ted|ting)?|exfiltrat\w*|leak(?:s|ed|ing)?|b?cc|post(?:s|ed|ing)?\s+(?:it|them|this|that)\s+to|"
-    r"share(?:s|d)?\s+(?:\w+\s+){0,3}with|relay(?:s|ed)?|sync(?:s|ed)?\s+(?:\w+\s+){0,3}to|"
+    r"shar(?:e|es|ed|ing)\s+(?:\S+\s+){0,4}with|relay(?:s|ed)?|sync(?:s|ed)?\s+(?:\w+\s+){0,3}to|"
     r"append(?:s|ed|ing)?|attach(?:es|ed|ing)?|embed(?:s|ded|ding)?)\b",
-    _I,
 )
 """Verbs that move data somewhere in any form (``sends``, ``appending``)."""
 _FLOW_IMPERATIVE = re.compile(
-    r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set)\b", _I)
+    r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set)\b")
 """Verbs that move data only when the model is told to (``include X``, not ``this includes X``)."""
 _ACCESS = re.compile(
     r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
     r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|query|request|curl|"
     r"wget|download|visit|"
     r"contents?\s+of)\b",
-    _I,
 )
-_SENSITIVE_PATH = re.compile(
+SENSITIVE_PATH = re.compile(
     r"\.ssh\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|"
     r"\.aws/(?:credentials|config)|\.env\b|/etc/(?:passwd|shadow|sudoers|gshadow)\b|\bmcp\.json\b|"
     r"claude_desktop_config|\.cursor/|\.codeium/|\.continue/|\.npmrc\b|\.pypirc\b|\.netrc\b|\.git-credentials|"
@@ -155,7 +159,6 @@ _SENSITIVE_PATH = re.compile(
     r"\.zshrc\b|\.bash_profile\b|\.profile\b|169\.254\.169\.254|metadata\.google\.internal|\.gnupg\b|"
     r"\bwallet\.dat\b|\bkeychain\b|\.config/gcloud|application_default_credentials|\blogin data\b|"
     r"\bcookies\.sqlite\b|\.terraformrc\b|\.vault-token\b|\bsecrets?\.(?:json|ya?ml|toml)\b",
-    _I,
 )
 _SENSITIVE_NOUN = re.compile(
     r"\b(?:private\s+keys?|ssh\s+keys?|api[\s_-]*keys?|access\s+keys?|secret\s+keys?|secrets|credentials?|"
@@ -163,31 +166,29 @@ _SENSITIVE_NOUN = re.compile(
     r"github|jwt|personal\s+access)\s+tokens?|"
     r"cookies|environment\s+variables|env\s+vars|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
     r"keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
-    _I,
 )
 _CONTEXT = re.compile(
-    r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|(?:previous|prior|earlier|recent|last|all)"
-    r"\s+(?:\w+\s+){0,2}messages|user'?s?\s+messages|everything\s+(?:the\s+)?user\s+(?:has\s+)?(?:said|typed|written)|"
-    r"system\s+prompts?|(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:instructions|prompt|context|name|identity)|"
-    r"(?:the\s+)?user'?s\s+(?:messages|data|files|e-?mails|contacts|documents|personal\s+\w+|history|profile)|"
-    r"full\s+context|entire\s+context|internal\s+context|all\s+(?:available\s+)?tools|list\s+of\s+(?:available\s+)?tools|"
-    r"tools?\s+list|(?:llm|model|assistant|ai)\s+(?:model\s+)?name|contents?\s+of\s+(?:any|all|every|the\s+user)"
+    r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|"
+    r"(?:previous|prior|earlier|recent|last|all)\s+(?:\w+\s+){0,2}(?:messages|turns|prompts|exchanges|queries|"
+    r"requests)|user'?s?\s+messages|everything\s+(?:the\s+)?user\s+(?:has\s+)?(?:said|typed|written)|"
+    r"system\s+prompts?|(?:your|the\s+model'?s?|the\s+assistant'?s?)\s+(?:instructions|prompt|context|name|"
+    r"identity)|(?:the\s+)?user'?s\s+(?:messages|data|files|e-?mails|contacts|documents|personal\s+\w+|history|"
+    r"profile)|full\s+context|entire\s+context|internal\s+context|all\s+(?:available\s+)?tools|"
+    r"list\s+of\s+(?:available\s+)?tools|tools?\s+list|(?:llm|model|assistant|ai)\s+(?:model\s+)?name|contents?\s+of\s+(?:any|all|every|the\s+user)"
     r"|all\s+(?:files|documents|e-?mails|contacts))\b",
-    _I,
 )
 _DESTINATION = re.compile(
     r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bhttps?://[^\s\"'<>)]+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\bwebhook\b|"
     r"\b(?:external|remote|third[- ]party|attacker'?s?)\s+(?:server|endpoint|address|host|site|url)\b|"
     r"\battacker\b",
-    _I,
 )
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
-    r"(?:previous|prior|above|earlier|preceding|system|original|other|safety)\s+"
-    r"(?:instructions?|prompts?|rules|directions|guidelines|context|messages)\b|"
+    r"(?:previous|prior|above|earlier|preceding|system|original|other|safety|conflicting|existing|developer)\s+"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|guidance|context|messages|policies|constraints)\b|"
+    r"\b(?:ignore|disregard)\s+(?:what\s+)?(?:the\s+)?(?:user|operator)\s+(?:says|said|asks|asked|wants)\b|"
     r"\b(?:new|updated|real|actual)\s+(?:system\s+)?instructions\s*:|\byou\s+are\s+now\b|\bfrom\s+now\s+on\b|"
     r"<\s*/?\s*(?:system|important|instructions?|secret|hidden|admin|sudo)\s*>|\[\s*(?:system|inst)\s*\]",
-    _I,
 )
 _SECRECY = re.compile(
     rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:tell|mention|inform|notify|alert|reveal|disclose|show|display|report|"
@@ -200,8 +201,9 @@ _SECRECY = re.compile(
     r"copy|copies|include|append|attach|collect|read|bcc|cc)\w*)|\b(?:send|sent|upload|forward|transmit|exfiltrat|"
     r"copy|copie|append|attach|collect|bcc)\w*\b[^.;]{0,200}?\b(?:silently|secretly|covertly|discreetly|"
     r"invisibly)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
-    r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b",
-    _I,
+    r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b|\buser\s+(?:is\s+|are\s+|should\s+|must\s+)?"
+    r"(?:not|never)\s+(?:be\s+)?(?:made\s+)?(?:aware|informed|told|notified|alerted)\b|\bwithout\s+(?:the\s+)?"
+    r"user'?s?\s+(?:knowledge|knowing|awareness|noticing)\b|\bbehind\s+(?:the\s+)?user'?s?\s+back\b",
 )
 _PREFERENCE = re.compile(
     r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
@@ -211,37 +213,39 @@ _PREFERENCE = re.compile(
     r"(?:tools?|servers?|functions?|options?)\b|"
     rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
     r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
-    r"\bother\s+(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+(?:\w+\s+)?(?:unreliable|broken|"
-    r"deprecated|unsafe|outdated|inaccurate|insecure|compromised|malicious|wrong)\b|"
+    r"\bno\s+other\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:is|are|can\s+be)\s+(?:\w+\s+)?(?:trustworthy|"
+    r"reliable|accurate|safe|secure|correct|trusted)\b|"
+    r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+(?:\w+\s+)?"
+    r"(?:unreliable|broken|deprecated|unsafe|outdated|inaccurate|insecure|compromised|malicious|wrong)\b|"
     r"\b(?:prefer|prioriti[sz]e)\s+this\s+(?:tool|server|function)\b",
-    _I,
 )
 _DEPRECATED = re.compile(
     r"\b(?:is\s+)?(?:deprecated|obsolete|discontinued|retired|no\s+longer\s+(?:works?|supported|available|"
     r"maintained|functional)|has\s+been\s+(?:replaced|superseded|moved)|replaced\s+by|superseded\s+by)\b",
-    _I,
 )
 _CALL_TARGET = re.compile(
-    r"\b(?:use|call|invoke|run|execute|switch\s+to|migrate\s+to|replaced\s+by|superseded\s+by|via|with|using)\s+"
+    r"\b(?i:use|uses|call|calls|calling|invoke|invokes|run|runs|execute|executes|switch\s+to|migrate\s+to|"
+    r"replaced\s+by|superseded\s+by|via|with|using|through)\s+"
     r"(?:the\s+)?[`'\"]*([A-Za-z][\w.-]*(?:_|[a-z][A-Z])[\w.-]*)[`'\"]*(?:\(\))?",
 )
 _OTHER_OPERATION = re.compile(
     r"\b(?:before|after|whenever|every\s+time|each\s+time|prior\s+to)\s+(?:you\s+)?(?:use|using|call|calling|run|"
     r"running|execute|executing|invoke|invoking|perform|performing|respond|responding|answer|answering)\s+"
-    r"(?:any|another|other|every|each|a|the|an)?\s*(?!this\b)(\w+)",
-    _I,
+    r"(?:any|another|other|every|each|a|the|an)?\s*(?!this\b)(\w+)|"
+    r"\b(?:when|whenever|before|after|once|if|should)\s+(?:the\s+|any\s+|another\s+|other\s+|an?\s+)?"
+    r"(?:\w+\s+){0,2}(?:tool|server|function|integration)s?\s+(?:is\s+|are\s+|be\s+)?(?!this\b)(\w+)",
 )
 _TAMPER = re.compile(
     r"\b(?:replace|modify|change|alter|override|rewrite|swap|substitute|tamper)\w*\s+(?:\w+\s+){0,3}"
-    r"(?:values?|results?|arguments?|parameters?|inputs?|outputs?|responses?|answers?|recipients?|amounts?)\b",
-    _I,
+    r"(?:values?|results?|arguments?|parameters?|inputs?|outputs?|responses?|answers?|recipients?|amounts?|"
+    r"destinations?|accounts?|iban|address(?:es)?|urls?|paths?|payees?)\b",
 )
 _ADDRESSED = re.compile(
     r"^\W*(?:always|never|do\s+not|don't|please|make\s+sure|ensure|remember|first|then|also|before|after|when|"
     r"whenever|you|must|important|note|(?![a-z]*[^s]s\b)[a-z]+\s+(?:the|all|any|every|these|your|it|them)\b)|"
     r"\b(?:you|the\s+(?:assistant|ai|model|llm|agent))\s+(?:must|should|shall|need\s+to|have\s+to|are\s+required|"
-    r"will\s+need)\b|\b(?:must|should|shall)\s+(?:always\s+)?(?:be\s+)?(?:\w+ed|\w+)\b",
-    _I,
+    r"will\s+need)\b|\b(?:must|should|shall)\s+(?:always\s+)?(?:be\s+)?(?:\w+ed|\w+)\b|"
+    r"\bthe\s+(?:assistant|agent|model|llm|ai)\b(?!'s|\s+name)",
 )
 _IMPERATIVE_CLAUSE = re.compile(
     r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|to)\s+)(?:include|add|put|insert|fill|provide|supply|"
@@ -249,12 +253,14 @@ _IMPERATIVE_CLAUSE = re.compile(
     r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query|post|share|email|transmit|report|sync|"
     r"log|save|request|visit|download)\s+(?:the|a|an|all|any|every|its|their|your|this|these|it|them|my|our|"
     r"user|[`'\"~/.$]|https?://|\w+'s\b|\w+\s+(?:of|from|in)\b)",
-    _I,
 )
 """A clause that opens with a base-form verb and its object: an order, wherever it sits in the sentence."""
+_OTHER_SERVER = re.compile(
+    r"\b(?:from|of|on|in)\s+(?:the\s+|another\s+|a\s+)?(?:[\w-]+\s+){0,2}(?:server|mcp|integration|plugin|"
+    r"extension)\b")
 
 
-_NEG_RE = re.compile(_NEG, _I)
+_NEG_RE = re.compile(_NEG)
 
 # Gates: a pattern can only match text that holds one of its words (and, where given, one of a second set,
 # or one of its substrings). Checking a set of words is much cheaper than scanning with each pattern, and most
@@ -270,7 +276,7 @@ def _forms(*stems: str) -> frozenset[str]:
 
 
 _GATES: dict[str, _Gate] = {
-    "path": (_SENSITIVE_PATH, frozenset(
+    "path": (SENSITIVE_PATH, frozenset(
         "ssh rsa dsa ecdsa ed25519 aws env passwd shadow sudoers gshadow mcp claude cursor codeium continue npmrc "
         "pypirc netrc credentials docker kube kubeconfig history bashrc zshrc profile metadata gnupg wallet "
         "keychain gcloud login cookies terraformrc vault secret secrets 169".split()), frozenset(), ()),
@@ -280,7 +286,8 @@ _GATES: dict[str, _Gate] = {
         "client mcp token tokens oauth jwt".split()), frozenset(), ()),
     "context": (_CONTEXT, frozenset(
         "conversation chat messages prompt prompts instructions context name identity data files emails mails "
-        "contacts documents personal history profile tools tool contents content everything".split()),
+        "contacts documents personal history profile tools tool contents content everything turns exchanges "
+        "queries requests".split()),
         frozenset(), ()),
     "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
                     ("@", "http")),
@@ -298,10 +305,12 @@ _GATES: dict[str, _Gate] = {
         "solution solutions service services".split()), ()),
     "deprecated": (_DEPRECATED, frozenset(
         "deprecated obsolete discontinued retired longer replaced superseded moved".split()), frozenset(), ()),
-    "other": (_OTHER_OPERATION, frozenset("before after whenever every each prior".split()), frozenset(), ()),
+    "other": (_OTHER_OPERATION, frozenset("before after whenever every each prior when once if should".split()),
+              frozenset(), ()),
     "tamper": (_TAMPER, _forms("replac", "replace", "modif", "modify", "chang", "change", "alter", "overrid",
                                "override", "overridden", "rewrit", "rewrite", "rewritten", "swap", "swapp",
                                "substitut", "substitute", "tamper"), frozenset(), ()),
+    "elsewhere": (_OTHER_SERVER, frozenset("server mcp integration plugin extension".split()), frozenset(), ()),
 }
 
 
@@ -315,10 +324,6 @@ def _active(low: str) -> frozenset[str]:
     if "destination" not in out and _DOTTED_NUMBER.search(low):
         out.append("destination")
     return frozenset(out)
-
-
-_TRIGGERING = frozenset(_GATES) - {"other", "tamper"}
-"""Patterns that can produce a finding on their own (``other`` and ``tamper`` need a companion)."""
 
 
 def _lower(text: str) -> str:
@@ -349,7 +354,7 @@ def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Mat
 
 _GENERIC_HOST_WORDS = frozenset(
     "http https www com org net io dev app api co uk de example mail smtp cloud v1 v2".split())
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def _own_destination(destination: str, scope: Scope) -> bool:
@@ -368,7 +373,7 @@ def _near(verbs: Iterable[re.Match[str]], objects: Iterable[re.Match[str]], reac
     spans = [m.span() for m in verbs]
     for obj in objects:
         for start, end in spans:
-            if 0 <= obj.start() - end <= reach or 0 <= start - obj.end() <= reach // 2:
+            if (start <= obj.start() and obj.start() - end <= reach) or 0 <= start - obj.end() <= reach // 2:
                 return True
     return False
 
@@ -402,8 +407,9 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     deprecated = _find("deprecated", active, sentence)
     other = _find("other", active, sentence)
     tamper = _find("tamper", active, sentence)
+    elsewhere = _find("elsewhere", active, sentence)
     if not (paths or nouns or context or destinations or injection or secrecy or preference or deprecated
-            or (other and tamper) or ((other or tamper) and _CALL_TARGET.search(original))):
+            or (other and tamper) or ((other or tamper or elsewhere) and _CALL_TARGET.search(original))):
         return found
     addressed = _ADDRESSED.search(sentence) is not None or _IMPERATIVE_CLAUSE.search(sentence) is not None
     flow = _live(_FLOW, sentence)
@@ -421,24 +427,26 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     sensitive = [*paths, *nouns]
     if sensitive:
         what = ", ".join(sorted({m.group() for m in sensitive}))
-        if _near(movers, paths) or (_near(movers, nouns) and (addressed or destinations or paths)):
+        if _near(movers, paths) or (_near(movers, nouns) and (addressed or destinations or paths or foreign)):
             add("sensitive", Severity.HIGH, f"reads or moves sensitive data the tool is not about ({what})")
         elif addressed and (paths or _near(movers, nouns)):
             add("sensitive", Severity.MEDIUM, f"refers to sensitive data the tool is not about ({what})")
-        else:
-            add("sensitive", Severity.LOW, f"mentions sensitive data ({what})")
+        elif paths:
+            add("sensitive", Severity.LOW, f"mentions a sensitive location ({what})")
     if _near(flow, context) or _near(flow, destinations):
         what = ", ".join(sorted({m.group() for m in (*context, *destinations)}))
         add("exfiltration", Severity.HIGH, f"directs data outside the tool's purpose ({what})")
-    elif flow and foreign and destinations:
+    elif foreign and (context or (flow and destinations) or (destinations and addressed)):
         add("exfiltration", Severity.HIGH, f"routes data through another tool ({', '.join(foreign)})")
-    if other and other[0].group(1) not in ("this", "it", "the"):
+    if other and (other[0].group(1) or other[0].group(2)) not in ("this", "it", "the"):
         if tamper:
             add("hijack", Severity.HIGH, "changes what other tools receive or return")
         elif foreign:
             add("hijack", Severity.MEDIUM, f"inserts itself around another tool ({', '.join(foreign)})")
     elif foreign and tamper:
         add("hijack", Severity.HIGH, f"changes the values another tool uses ({', '.join(foreign)})")
+    if foreign and addressed and elsewhere and not found:
+        add("hijack", Severity.MEDIUM, f"directs the model to a tool of another server ({', '.join(foreign)})")
     if preference:
         add("preference", Severity.MEDIUM, "steers the model's choice of tool")
     if deprecated and foreign:
@@ -451,7 +459,7 @@ def analyse_text(text: str, scope: Scope) -> list[Directive]:
     out: list[Directive] = []
     low = _lower(text)
     active = _active(low)
-    if not active & _TRIGGERING and not ("other" in active or "tamper" in active):
+    if not active:
         return out
     for start, end in sentences(text):
         out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, active))

@@ -68,7 +68,7 @@ HIDDEN_CHARS = _info("GO102", "hidden-characters", "Invisible characters or term
 HIDDEN_INSTRUCTION = _info("GO103", "hidden-instruction", "Instruction hidden in encoded or invisible content",
                            Severity.CRITICAL, "Block this output; its source is hiding instructions.",
                            ("AML.T0051.001", "T1027"))
-TRUNCATED = _info("GO199", "input-truncated", "Input larger than the guard's limit", Severity.MEDIUM,
+TRUNCATED = _info("GO199", "input-over-limit", "Input larger or deeper than the guard's limits", Severity.MEDIUM,
                   "Raise the limit or reject oversized content.", ())
 FILE_CONTENT = _info("GA101", "sensitive-file-content", "Sensitive file content in tool-call arguments",
                      Severity.CRITICAL, "Block the call; the model is sending credential material out.",
@@ -84,6 +84,9 @@ INFOS: tuple[CheckInfo, ...] = (INJECTION, HIDDEN_CHARS, HIDDEN_INSTRUCTION, TRU
 
 _INVISIBLE_KINDS = frozenset({"zero_width", "bidi", "tag_chars", "variation_selector", "control", "ansi"})
 _MIN_HIDDEN_TEXT = 12
+_FLOOR_CUES = frozenset({"override", "jailbreak"})
+"""Cues that flag a segment whatever the model says: an override or jailbreak phrase that is *used* (not quoted
+or discussed) in data is an instruction to the model. The model still decides between flag and block."""
 
 # --- argument content ----------------------------------------------------------------------------------------
 
@@ -117,18 +120,20 @@ _SHELL = re.compile(
 _OPTION = re.compile(r"^[\w./:@-]*[\w.]\s+--?[A-Za-z][\w-]*(?:[=\s]|$)")
 
 
-def _walk(value: Any, path: str, depth: int, limit: int) -> Iterator[tuple[str, str]]:
-    """``(location, text)`` for every string (and key) in an argument value, to ``limit`` levels."""
+def _walk(value: Any, path: str, depth: int, limit: int, deep: list[str]) -> Iterator[tuple[str, str]]:
+    """``(location, text)`` for every string in an argument value, to ``limit`` levels; the paths where the
+    limit cut the walk short are appended to ``deep``."""
     if depth > limit:
+        deep.append(path)
         return
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            yield from _walk(v, f"{path}.{k}", depth + 1, limit)
+            yield from _walk(v, f"{path}.{k}", depth + 1, limit, deep)
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            yield from _walk(v, f"{path}[{i}]", depth + 1, limit)
+            yield from _walk(v, f"{path}[{i}]", depth + 1, limit, deep)
 
 
 def _clip(text: str, limit: int = 200) -> str:
@@ -180,8 +185,11 @@ def _injection(acc: _Acc, text: str, location: str, policy: GuardPolicy) -> None
     flag_at = model.flag if policy.flag_threshold is None else policy.flag_threshold
     block_at = model.block if policy.block_threshold is None else policy.block_threshold
     revealed = _reveal(text)
-    scored = outputs.score_segments(revealed.text, model)
-    best = max((s for s in scored if s.directive), key=lambda s: s.probability, default=None)
+    scored = outputs.score_segments(revealed.text, model, directive_only=True)
+    best = max(scored, key=lambda s: s.probability, default=None)
+    floor = next((s for s in scored if not _FLOOR_CUES.isdisjoint(s.cues)), None)
+    if (best is None or best.probability < flag_at) and floor is not None:
+        best, flag_at = floor, 0.0
     if best is not None and best.probability >= flag_at:
         want: VerdictKind = "block" if best.probability >= block_at else "flag"
         seg = best.segment
@@ -200,8 +208,9 @@ def _injection(acc: _Acc, text: str, location: str, policy: GuardPolicy) -> None
     for h in revealed.hidden:
         if h.kind in ("confusable", "padding") or len(h.decoded.strip()) < _MIN_HIDDEN_TEXT:
             continue
-        top = max((s.probability for s in outputs.score_segments(h.decoded, model) if s.directive), default=0.0)
-        if top >= flag_at:
+        scored_hidden = outputs.score_segments(h.decoded, model, directive_only=True)
+        top = max((s.probability for s in scored_hidden), default=0.0)
+        if top >= flag_at or any(not _FLOOR_CUES.isdisjoint(s.cues) for s in scored_hidden):
             acc.add(HIDDEN_INSTRUCTION, "block", f"{location}#{h.kind}",
                     f"{h.kind} content reads as an instruction to the model (p={top:.2f})",
                     Evidence(_clip(text[h.start : h.end], 120), h.start, h.end, _clip(h.decoded)))
@@ -232,15 +241,25 @@ def _arguments(acc: _Acc, items: list[tuple[str, str]]) -> list[tuple[str, list[
     return redactions
 
 
-def _argument_items(text: str, arguments: Mapping[str, Any] | None, depth: int) -> list[tuple[str, str]]:
+def _argument_items(acc: _Acc, text: str, arguments: Mapping[str, Any] | None, depth: int) -> list[tuple[str, str]]:
+    deep: list[str] = []
     if arguments is not None:
-        return list(_walk(arguments, "arguments", 0, depth))
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return [("arguments", text)]
-    items = list(_walk(parsed, "arguments", 0, depth))
-    return items or [("arguments", text)]
+        items = list(_walk(arguments, "arguments", 0, depth, deep))
+    else:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return [("arguments", text)]
+        except RecursionError:
+            deep.append("arguments")
+            parsed = None
+        items = list(_walk(parsed, "arguments", 0, depth, deep))
+        # The raw JSON is judged too when nesting cut the walk short, so nothing deep goes unread.
+        if deep or not items:
+            items.append(("arguments", text))
+    if deep:
+        acc.add(TRUNCATED, "flag", deep[0], f"arguments nested deeper than {depth} levels")
+    return items
 
 
 def judge(
@@ -264,7 +283,7 @@ def judge(
         _injection(acc, head, "output", policy)
         redacted = secrets.redact(text, found) if found else None
     else:
-        items = _argument_items(head, arguments, policy.max_depth)
+        items = _argument_items(acc, head, arguments, policy.max_depth)
         per_field = _arguments(acc, items)
         matches = [m for _, ms in per_field for m in ms]
         redacted = _redact_arguments(head, arguments, matches) if matches else None

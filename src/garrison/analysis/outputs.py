@@ -29,9 +29,9 @@ from garrison.errors import RuleError
 __all__ = [
     "CUES",
     "DIRECTIVE_CUES",
-    "Cue",
     "MAX_SEGMENT_CHARS",
     "MODEL_FILE",
+    "Cue",
     "InjectionModel",
     "Segment",
     "SegmentScore",
@@ -102,7 +102,8 @@ CUES: tuple[Cue, ...] = (
         rf"{_VERBS}\b", re.I),
         _gate(*_VERB_WORDS, *_LEADS), head=True),
     Cue("addressed_ai", re.compile(
-        rf"^\W*{_AI}s?\s*[,:]|\b(?:you,?\s+(?:the\s+)?{_AI}|(?:dear|hey|hi|hello|attention|note to( the)?)\s+{_AI}|"
+        rf"^\W*(?:{_AI}\s+)?{_AI}s?\s*[,:]|\b(?:you,?\s+(?:the\s+)?{_AI}|"
+        rf"(?:dear|hey|hi|hello|attention|note to( the)?)\s+{_AI}|"
         rf"as an? {_AI}|to (?:the |you,? the )?{_AI}\b|{_AI}s? (?:reading|processing|parsing|summari[sz]ing) "
         rf"this|if you are an? {_AI}|you are (?:now |an? )?(?:helpful |new )?{_AI})", re.I),
         _gate(*_AI_WORDS, "agents", "models", "bots")),
@@ -120,8 +121,9 @@ CUES: tuple[Cue, ...] = (
         r"proceed|read|process|summari[sz]e)|"
         r"\bthe task (?:that )?(?:i|the user) gave you\b|\byour (?:real|new|true|actual) (?:task|goal|job)\b|"
         rf"\byou (?:must|should|have to|need to|are required to|will now) (?:now )?{_VERBS}\b", re.I),
-        _gate("instruction", "instructions", "task", "directive", "order", "orders", "objective", "goal",
-              "instead", "before", "after", "must", "should", "have", "need", "required", "will")),
+        _gate("instruction", "instructions", "task", "directive", "orders", "objective", "goal", "job",
+              "instead", "must", "should", "need", "required"),
+        ("before you", "after you", "have to", "will now", " order")),
     Cue("role_marker", re.compile(
         r"^[\s>*#`'\"(\[]*(?:system|assistant|user|admin|administrator|developer|operator|root|instruction|"
         r"instructions|important|information|urgent|sys|system_message|system message)\s*(?:\)|\]|:|>|!)"
@@ -135,8 +137,8 @@ CUES: tuple[Cue, ...] = (
     Cue("urgency", re.compile(
         r"\b(?:urgent(?:ly)?|immediately|right now|asap|at once|without delay|extremely important|"
         r"very important|critical(?:ly)?|mandatory|required|must)\b|!!+", re.I),
-        _gate("urgent", "urgently", "immediately", "now", "asap", "once", "delay", "important", "critical",
-              "critically", "mandatory", "required", "must"), ("!!",)),
+        _gate("urgent", "urgently", "immediately", "asap", "important", "critical", "critically", "mandatory",
+              "required", "must"), ("!!", "right now", "at once", "without delay")),
     Cue("exfiltration", re.compile(
         r"\b(?:send|forward|transfer|email|e-mail|mail|post|upload|share|wire|leak|exfiltrate|copy)\b"
         r"[^.\n]{0,80}\b(?:to|at|via|into)\b[^.\n]{0,40}(?:@|https?://|www\.|\b[A-Z]{2}\d{2}[A-Z0-9]{8,}|"
@@ -155,7 +157,7 @@ CUES: tuple[Cue, ...] = (
     Cue("conceal", re.compile(
         r"\b(?:do not|don't|never|without) (?:tell|telling|inform|informing|mention|mentioning|notify|"
         r"notifying|alert|alerting|reveal|revealing|show|showing|asking|ask)\b[^.\n]{0,30}\b(?:user|me|them|"
-        r"anyone|human|this)\b|\b(?:secretly|silently|quietly|covertly)\b", re.I),
+        r"anyone|anybody|human|this|it|that)\b|\b(?:secretly|silently|quietly|covertly)\b", re.I),
         _gate("do", "don't", "never", "without", "secretly", "silently", "quietly", "covertly")),
     Cue("your_output", re.compile(
         r"\b(?:your|the) (?:reply|replies|response|responses|answer|answers|output|message|messages|summary|"
@@ -185,6 +187,22 @@ CUES: tuple[Cue, ...] = (
         r"curl\s+-|wget\s|\|\s*(?:ba)?sh\b|powershell|rm\s+-rf|chmod\s+\+x|base64\s+-d|nc\s+-e)", re.I),
         _gate("os", "subprocess", "popen", "exec", "eval", "socket", "requests", "urllib", "curl", "wget", "sh",
               "bash", "powershell", "rm", "chmod", "base64", "nc")),
+    # Asking for a secret: the data tells the model to collect credentials from the user.
+    Cue("credential_request", re.compile(
+        r"\b(?:ask|request|prompt|tell|get|have)\b[^.\n]{0,20}\b(?:user|customer|them|him|her)\b[^.\n]{0,12}"
+        r"\b(?:to|for)\b[^.\n]{0,60}(?:password|passcode|seed|recovery phrase|mnemonic|cvv|pin\b|card number|"
+        r"security code|2fa|otp|one-time|private key|api key|token|ssn|social security)|"
+        r"\b(?:enter|type|provide|paste|confirm|share|send|reply with)\b[^.\n]{0,12}\b(?:your|the|their)\b"
+        r"[^.\n]{0,30}(?:password|passcode|seed phrase|recovery phrase|mnemonic|cvv2?|pin\b|card number|"
+        r"security code|2fa code|otp|one-time code|private key|api key)", re.I),
+        _gate("password", "passcode", "seed", "recovery", "mnemonic", "cvv", "cvv2", "pin", "card", "security",
+              "fa", "otp", "one", "private", "api", "token", "ssn", "social")),
+    # Active content a client may render or run: script handlers, javascript: links, host-object calls.
+    Cue("active_content", re.compile(
+        r"<script\b|\bon(?:error|load|click|mouseover|focus)\s*=|javascript:|<iframe\b|"
+        r"\belectron\.\w+|child_process|\bnew Function\(|document\.cookie|window\.location\s*=", re.I),
+        marks=("<script", "onerror", "onload", "onclick", "onmouseover", "onfocus", "javascript:", "<iframe",
+               "electron.", "child_process", "new function(", "document.cookie", "window.location")),
     Cue("link", re.compile(r"https?://|www\.[a-z0-9-]+\.[a-z]{2,}", re.I), marks=("http", "www.")),
     Cue("second_person", None, _gate("you", "your", "yourself", "yours")),
     Cue("first_person", None, _gate("i", "me", "my", "we", "our", "us")),
@@ -193,7 +211,7 @@ CUES: tuple[Cue, ...] = (
 _CUE_NAMES = tuple(c.name for c in CUES)
 DIRECTIVE_CUES = frozenset({
     "imperative", "addressed_ai", "override", "new_instructions", "role_marker", "user_request", "jailbreak",
-    "exfiltration", "conceal", "your_output", "code_exec", "question",
+    "exfiltration", "conceal", "your_output", "code_exec", "question", "credential_request", "active_content",
 })  # fmt: skip
 """Cues that make a segment speak *to* its reader. A segment with none of them (nor its neighbours) only
 talks about something, however alarming its words, and is not reported as an injected instruction."""
@@ -212,7 +230,7 @@ _YAML_KEY = re.compile(
     re.I,
 )
 _LINE = re.compile(r"[^\n]+")
-_TOKEN = re.compile(r"[a-z][a-z0-9']*|[0-9]+|[!?#<>:|\[\]{}*=`$@/]")
+_TOKEN = re.compile(r"[a-z][a-z0-9']*|[0-9]+|[!?<>:|\[\]{}*=`$@/]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,22 +332,21 @@ def _dispatch(head: bool) -> dict[str, tuple[int, ...]]:
 
 _BY_WORD = _dispatch(head=False)
 _BY_HEAD_WORD = _dispatch(head=True)
+_GATE_WORDS = frozenset(_BY_WORD)
 _BY_MARK = tuple((i, cue.marks) for i, cue in enumerate(CUES) if cue.marks)
 
 
 def _cues(text: str, low: str, toks: list[str]) -> tuple[str, ...]:
     candidates: set[int] = set()
     by_word = _BY_WORD
-    for t in set(toks):
-        hit = by_word.get(t)
-        if hit:
-            candidates.update(hit)
+    for t in _GATE_WORDS.intersection(toks):
+        candidates.update(by_word[t])
     for t in toks[:4]:
         hit = _BY_HEAD_WORD.get(t)
         if hit:
             candidates.update(hit)
     for i, marks in _BY_MARK:
-        if i not in candidates and any(m in low for m in marks):
+        if i not in candidates and any(map(low.__contains__, marks)):
             candidates.add(i)
     out = []
     for i in sorted(candidates):
@@ -373,8 +390,7 @@ def features(
     return out
 
 
-def segment_features(text: str) -> list[tuple[Segment, tuple[str, ...], list[str]]]:
-    """``(segment, cues, features)`` for every segment of ``text`` (shared by scoring and training)."""
+def _analyse(text: str) -> tuple[list[Segment], list[list[str]], list[tuple[str, ...]]]:
     segs = list(segments(text))
     toks_all = []
     cues_all = []
@@ -383,14 +399,21 @@ def segment_features(text: str) -> list[tuple[Segment, tuple[str, ...], list[str
         toks = _tokens(low)
         toks_all.append(toks)
         cues_all.append(_cues(seg.text, low, toks))
-    out = []
-    last = len(segs) - 1
-    for i, seg in enumerate(segs):
-        prev = cues_all[i - 1] if i else ()
-        nxt = cues_all[i + 1] if i < last else ()
-        edge = "first" if i == 0 else "last" if i == last else ""
-        out.append((seg, cues_all[i], features(toks_all[i], cues_all[i], prev, nxt, edge=edge)))
-    return out
+    return segs, toks_all, cues_all
+
+
+def _features_at(i: int, toks_all: list[list[str]], cues_all: list[tuple[str, ...]]) -> list[str]:
+    last = len(cues_all) - 1
+    prev = cues_all[i - 1] if i else ()
+    nxt = cues_all[i + 1] if i < last else ()
+    edge = "first" if i == 0 else "last" if i == last else ""
+    return features(toks_all[i], cues_all[i], prev, nxt, edge=edge)
+
+
+def segment_features(text: str) -> list[tuple[Segment, tuple[str, ...], list[str]]]:
+    """``(segment, cues, features)`` for every segment of ``text`` (shared by scoring and training)."""
+    segs, toks_all, cues_all = _analyse(text)
+    return [(seg, cues_all[i], _features_at(i, toks_all, cues_all)) for i, seg in enumerate(segs)]
 
 
 # --- model -------------------------------------------------------------------------------------------------
@@ -470,14 +493,20 @@ class SegmentScore:
     directive: bool
 
 
-def score_segments(text: str, model: InjectionModel | None = None) -> list[SegmentScore]:
-    """Every segment of ``text`` with its probability of being an injected instruction."""
+def score_segments(
+    text: str, model: InjectionModel | None = None, *, directive_only: bool = False
+) -> list[SegmentScore]:
+    """The segments of ``text`` with their probability of being an injected instruction. With
+    ``directive_only`` only directive segments are scored and returned (what the guard needs; much faster on
+    ordinary data, where most segments address nobody)."""
     m = load_model() if model is None else model
-    scored = segment_features(text)
-    directive = [not DIRECTIVE_CUES.isdisjoint(own) for _, own, _ in scored]
-    last = len(scored) - 1
-    return [
-        SegmentScore(seg, m.probability(feats), own,
-                     directive[i] or (i > 0 and directive[i - 1]) or (i < last and directive[i + 1]))
-        for i, (seg, own, feats) in enumerate(scored)
-    ]
+    segs, toks_all, cues_all = _analyse(text)
+    own_directive = [not DIRECTIVE_CUES.isdisjoint(c) for c in cues_all]
+    last = len(segs) - 1
+    out = []
+    for i, seg in enumerate(segs):
+        directive = own_directive[i] or (i > 0 and own_directive[i - 1]) or (i < last and own_directive[i + 1])
+        if directive_only and not directive:
+            continue
+        out.append(SegmentScore(seg, m.probability(_features_at(i, toks_all, cues_all)), cues_all[i], directive))
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 import re
 import tomllib
@@ -108,7 +109,7 @@ _PLACEHOLDER_WORDS = (
 
 def _longest_repeat(value: str) -> int:
     best = run = 1 if value else 0
-    for a, b in zip(value, value[1:], strict=False):
+    for a, b in itertools.pairwise(value):
         run = run + 1 if a == b else 1
         best = max(best, run)
     return best
@@ -120,7 +121,7 @@ def _sequential_share(value: str) -> float:
         return 0.0
     covered = 0
     run = 1
-    for a, b in zip(value, value[1:], strict=False):
+    for a, b in itertools.pairwise(value):
         if ord(b) - ord(a) == 1 and a.isalnum() and b.isalnum():
             run += 1
         else:
@@ -308,7 +309,7 @@ def find_secrets(text: str, *, patterns: Sequence[SecretPattern] | None = None) 
     low = body.lower()
     found: list[SecretMatch] = []
     for pattern in pats:
-        if not any(k in low for k in pattern.keywords):
+        if not any(map(low.__contains__, pattern.keywords)):
             continue
         for m in pattern.regex.finditer(body):
             value = _accept(pattern, m)

@@ -20,8 +20,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lab",
     "inventory",
     "wrap",
+    "install",
     "detect",
     "rules",
+    "guard",
+    "watch",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -55,14 +55,14 @@ def run(args: argparse.Namespace) -> int:
     load = load_rule_paths(paths)
     if args.rules_command == "check":
         if args.format == "json":
-            print(json.dumps({"loaded": len(load.rules), "failed": [f.to_json() for f in load.failures]},  # noqa: T201
+            print(json.dumps({"loaded": load.loaded, "failed": [f.to_json() for f in load.failures]},  # noqa: T201
                              indent=2))
         else:
             for failure in load.failures:
                 print(f"{failure.path}: {failure.reason}")  # noqa: T201
-            print(f"{len(load.rules)} loaded, {len(load.failures)} failed", file=sys.stderr)  # noqa: T201
+            print(f"{load.loaded} loaded, {len(load.failures)} failed", file=sys.stderr)  # noqa: T201
     else:
-        rows = [{"id": c.rule.id, "title": c.rule.title, "level": c.rule.level.label,
+        rows: list[dict[str, Any]] = [{"id": c.rule.id, "title": c.rule.title, "level": c.rule.level.label,
                  "logsource": {k: v for k, v in (("product", c.rule.logsource.product),
                                                   ("category", c.rule.logsource.category),
                                                   ("service", c.rule.logsource.service)) if v},

@@ -5,6 +5,7 @@ alerts out; reading files is done by :mod:`garrison.events`.
 
 from garrison.detect.attack import AttackData, load_attack
 from garrison.detect.compiler import CompiledRule, compile_rule
+from garrison.detect.correlation import CorrelationRule, Correlator, parse_correlation
 from garrison.detect.engine import Alert, Engine, event_to_json
 from garrison.detect.rule import SigmaRule, parse_rule
 
@@ -12,10 +13,13 @@ __all__ = [
     "Alert",
     "AttackData",
     "CompiledRule",
+    "CorrelationRule",
+    "Correlator",
     "Engine",
     "SigmaRule",
     "compile_rule",
     "event_to_json",
     "load_attack",
+    "parse_correlation",
     "parse_rule",
 ]

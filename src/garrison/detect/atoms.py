@@ -14,6 +14,7 @@ repeats that occur at least once.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from typing import Any, Literal
@@ -35,12 +36,9 @@ MIN_ATOM_LENGTH = 3
 AtomSet = frozenset[tuple[str, str]]
 AtomTree = AtomSet | tuple[Literal["and", "or"], tuple["AtomTree", ...]] | None
 
-try:  # the parser moved in Python 3.11; both names are the standard library's own
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+# The standard library's own regex parser (``re._parser`` since Python 3.11, which Garrison requires).
+_p: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
 
 MAX_REGEX_NODES = 2_000
 

@@ -13,15 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from garrison.detect.atoms import AtomTree, and_tree, or_tree
 from garrison.detect.condition import And, Ident, Node, Not, Of, Or, parse_condition
 from garrison.detect.rule import SigmaRule
-from garrison.detect.atoms import AtomTree, and_tree, or_tree
-from garrison.detect.values import MANY_NEEDLES, Predicate, compile_item, compile_keywords
+from garrison.detect.values import MANY_NEEDLES, Predicate, compile_item, compile_keywords, item_code
 from garrison.errors import RuleError
 
 __all__ = ["CompiledRule", "compile_rule"]
 
 MAX_ITEMS = 10_000
+MAX_GENERATED_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ class _Part:
     tree: AtomTree
     cost: float
     """Rough evaluation cost: AND and OR evaluate their cheapest children first."""
+    code: str
+    """The same test as a Python expression over ``low``/``raw`` (closures appear as named constants)."""
 
 
 def _item_cost(modifiers: Sequence[str], values: list[Any], keywords: bool) -> float:
@@ -95,12 +98,16 @@ def _item_cost(modifiers: Sequence[str], values: list[Any], keywords: bool) -> f
 
 def _and(parts: list[_Part]) -> _Part:
     ordered = sorted(parts, key=lambda p: p.cost)
-    return _Part(_all([p.pred for p in ordered]), and_tree([p.tree for p in parts]), sum(p.cost for p in parts))
+    code = ordered[0].code if len(ordered) == 1 else "(" + " and ".join(p.code for p in ordered) + ")"
+    return _Part(_all([p.pred for p in ordered]), and_tree([p.tree for p in parts]), sum(p.cost for p in parts),
+                 code)
 
 
 def _or(parts: list[_Part]) -> _Part:
     ordered = sorted(parts, key=lambda p: p.cost)
-    return _Part(_any([p.pred for p in ordered]), or_tree([p.tree for p in parts]), sum(p.cost for p in parts))
+    code = ordered[0].code if len(ordered) == 1 else "(" + " or ".join(p.code for p in ordered) + ")"
+    return _Part(_any([p.pred for p in ordered]), or_tree([p.tree for p in parts]), sum(p.cost for p in parts),
+                 code)
 
 
 class _Builder:
@@ -111,6 +118,16 @@ class _Builder:
         self.fields: set[str] = set()
         self.count = 0
         self.idents: dict[str, _Part] = {}
+        self.namespace: dict[str, Any] = {}
+
+    def const(self, value: Any) -> str:
+        """A name for ``value`` in the generated function's namespace."""
+        name = f"_k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def closure(self, pred: Predicate, tree: AtomTree, cost: float) -> _Part:
+        return _Part(pred, tree, cost, f"{self.const(pred)}(low, raw)")
 
     def item(self, key: str, value: Any) -> _Part:
         self.count += 1
@@ -122,12 +139,13 @@ class _Builder:
             raise RuleError(f"field {key!r}: values must be scalars", where=self.where)
         cost = _item_cost(modifiers, values, keywords=not name)
         if not name:
-            return _Part(compile_keywords(values, modifiers, self.where), None, cost)
+            return self.closure(compile_keywords(values, modifiers, self.where), None, cost)
         self.fields.add(name)
         if "fieldref" in modifiers:
             self.fields.update(str(v) for v in values)
         pred, tree = compile_item(name, modifiers, values, self.placeholders, self.where)
-        return _Part(pred, tree, cost)
+        code = item_code(name, modifiers, values, self.placeholders, self.where, self.const)
+        return _Part(pred, tree, cost, code) if code is not None else self.closure(pred, tree, cost)
 
     def mapping(self, body: Mapping[str, Any]) -> _Part:
         if not body:
@@ -144,10 +162,10 @@ class _Builder:
                 raise RuleError(f"search identifier {name!r} mixes nested lists", where=self.where)
             parts = [self.mapping(m) for m in maps]
             if scalars:
-                parts.append(_Part(compile_keywords(scalars, [], self.where), None, 20.0))
+                parts.append(self.closure(compile_keywords(scalars, [], self.where), None, 20.0))
             return _or(parts)
         if isinstance(body, str | int):
-            return _Part(compile_keywords([body], [], self.where), None, 20.0)
+            return self.closure(compile_keywords([body], [], self.where), None, 20.0)
         raise RuleError(f"search identifier {name!r} has an unsupported shape", where=self.where)
 
     def node(self, node: Node) -> _Part:
@@ -158,7 +176,7 @@ class _Builder:
         if isinstance(node, Not):
             inner = self.node(node.child)
             pred = inner.pred
-            return _Part(lambda low, raw: not pred(low, raw), None, inner.cost)
+            return _Part(lambda low, raw: not pred(low, raw), None, inner.cost, f"(not {inner.code})")
         if isinstance(node, And):
             return _and([self.node(child) for child in node.children])
         if isinstance(node, Or):
@@ -183,4 +201,19 @@ def compile_rule(rule: SigmaRule, *, placeholders: Mapping[str, Sequence[str]] |
     for name, body in rule.detection.items():
         builder.idents[name] = builder.identifier(name, body)
     top = _or([builder.node(parse_condition(text, where=rule.where)) for text in rule.conditions])
-    return CompiledRule(rule, top.pred, top.tree, frozenset(builder.fields))
+    return CompiledRule(rule, _generate(top, builder.namespace), top.tree, frozenset(builder.fields))
+
+
+def _generate(top: _Part, namespace: dict[str, Any]) -> Predicate:
+    """One Python function for the whole rule: no call per item for plain string tests. Falls back to the
+    composed closures when the expression is too large or too deep for the compiler."""
+    if len(top.code) > MAX_GENERATED_CHARS:
+        return top.pred
+    source = f"def _rule(low, raw):\n    return bool({top.code})\n"
+    scope = dict(namespace)
+    try:
+        exec(compile(source, "<sigma-rule>", "exec"), scope)  # noqa: S102 - source built from escaped literals
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return top.pred
+    generated: Predicate = scope["_rule"]
+    return generated

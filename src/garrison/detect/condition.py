@@ -107,27 +107,27 @@ class _Parser:
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def unary(self, depth: int) -> Node:
-        token = self.peek()
-        if token is None:
+        word = self.peek()
+        if word is None:
             raise RuleError("condition ends too early", where=self.where)
-        if token == "not":
+        if word == "not":
             self.take()
             return Not(self.unary(depth + 1))
-        if token == "(":
+        if word == "(":
             self.take()
             node = self.expr(depth + 1)
             if self.peek() != ")":
                 raise RuleError("missing ')' in condition", where=self.where)
             self.take()
             return node
-        if token in ("1", "any", "all") and self.pos + 1 < len(self.tokens) \
+        if word in ("1", "any", "all") and self.pos + 1 < len(self.tokens) \
                 and self.tokens[self.pos + 1].lower() == "of":
             self.take()
             self.take()
             target = self.take()
-            return Of("all" if token == "all" else "1", target)
-        if token in ("and", "or", ")", "of"):
-            raise RuleError(f"unexpected {token!r} in condition", where=self.where)
+            return Of("all" if word == "all" else "1", target)
+        if word in ("and", "or", ")", "of"):
+            raise RuleError(f"unexpected {word!r} in condition", where=self.where)
         return Ident(self.take())
 
 

@@ -19,6 +19,7 @@ import ahocorasick_rs
 from garrison.detect.atoms import choose_atoms, tree_atoms
 from garrison.detect.attack import AttackData, load_attack
 from garrison.detect.compiler import CompiledRule
+from garrison.detect.correlation import CorrelationRule, Correlator, known_rule_refs
 from garrison.detect.values import field_value, text_of
 from garrison.model import Event, LogSource, Severity
 
@@ -135,8 +136,10 @@ def _build_group(rules: Sequence[CompiledRule], cost: Callable[[tuple[str, str]]
 class Engine:
     """Evaluate compiled rules over events. Thread-compatible: groups are built once and never mutated."""
 
-    def __init__(self, rules: Iterable[CompiledRule], *, attack: AttackData | None = None) -> None:
+    def __init__(self, rules: Iterable[CompiledRule], *, correlations: Sequence[CorrelationRule] = (),
+                 attack: AttackData | None = None) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
+        self.correlations = tuple(correlations)
         self.attack = attack if attack is not None else load_attack()
         self._groups: dict[tuple[str | None, str | None, str | None], _Group] = {}
         self._tactics = {c.rule.id: self.attack.tactics_for(c.rule.techniques, c.rule.tactics) for c in self.rules}
@@ -225,7 +228,22 @@ class Engine:
         return Alert(rule.id, rule.title, rule.level, rule.techniques, self._tactics.get(rule.id, ()), events)
 
     def run(self, events: Iterable[Event]) -> Iterator[Alert]:
-        """One alert per (matching rule, event), in event order."""
+        """One alert per (matching rule, event), in event order, then any correlation it completes.
+
+        With correlation rules, feed events in time order; a rule referenced only by correlations with
+        ``generate: false`` raises no alert of its own."""
+        correlator = None
+        silenced: frozenset[str] = frozenset()
+        if self.correlations:
+            correlator = Correlator(self.correlations, known_rule_refs(c.rule for c in self.rules))
+            silenced = correlator.silenced
         for event in events:
-            for compiled in self.match(event):
-                yield self.alert_for(compiled, (event,))
+            matched = self.match(event)
+            for compiled in matched:
+                if compiled.rule.id not in silenced:
+                    yield self.alert_for(compiled, (event,))
+            if correlator is not None and matched:
+                for trigger in correlator.feed(event, [c.rule.id for c in matched]):
+                    corr = trigger.rule
+                    yield Alert(corr.id, corr.title, corr.level, corr.techniques,
+                                self.attack.tactics_for(corr.techniques, corr.tactics), trigger.events)

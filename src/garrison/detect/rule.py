@@ -14,10 +14,10 @@ from typing import Any
 from garrison.errors import RuleError
 from garrison.model import LogSource, Severity
 
-__all__ = ["SAMPLES_KEY", "SigmaRule", "parse_rule", "split_tags"]
+__all__ = ["LEVELS", "SAMPLES_KEY", "SigmaRule", "parse_rule", "split_tags"]
 
 SAMPLES_KEY = "x-garrison-samples"
-_LEVELS = {
+LEVELS = {
     "informational": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
     "high": Severity.HIGH, "critical": Severity.CRITICAL,
 }
@@ -48,6 +48,8 @@ class SigmaRule:
     falsepositives: tuple[str, ...] = ()
     samples: Mapping[str, Any] | None = field(default=None)
     """The ``x-garrison-samples`` block (``positive``/``negative`` lists of field mappings), if any."""
+    name: str | None = None
+    """Sigma ``name``: how correlation rules may refer to this rule (besides its ``id``)."""
 
 
 def split_tags(tags: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -114,7 +116,7 @@ def parse_rule(doc: Any, *, where: str) -> SigmaRule:
     if not isinstance(doc, Mapping):
         raise RuleError("a rule must be a YAML mapping", where=where)
     if "correlation" in doc:
-        raise RuleError("correlation rules are not supported yet", where=where)
+        raise RuleError("a correlation rule, not a detection rule (read it with parse_correlation)", where=where)
     if "filter" in doc and "detection" not in doc:
         raise RuleError("Sigma filter documents are not supported", where=where)
     title = _text(doc, "title", where, required=True)
@@ -130,18 +132,17 @@ def parse_rule(doc: Any, *, where: str) -> SigmaRule:
     else:
         raise RuleError("detection needs a 'condition' string", where=where)
     level_text = (_text(doc, "level", where, required=False) or "medium").lower()
-    if level_text not in _LEVELS:
-        raise RuleError(f"unknown level {level_text!r} (expected one of: {', '.join(_LEVELS)})", where=where)
+    if level_text not in LEVELS:
+        raise RuleError(f"unknown level {level_text!r} (expected one of: {', '.join(LEVELS)})", where=where)
     tags = _string_list(doc, "tags", where)
     techniques, tactics = split_tags(tags)
     samples = doc.get(SAMPLES_KEY)
     if samples is not None and not isinstance(samples, Mapping):
         raise RuleError(f"{SAMPLES_KEY!r} must be a mapping with 'positive' and 'negative' lists", where=where)
-    assert rule_id is not None and title is not None
     return SigmaRule(
-        id=rule_id,
-        title=title,
-        level=_LEVELS[level_text],
+        id=str(rule_id),
+        title=str(title),
+        level=LEVELS[level_text],
         logsource=_logsource(doc, where),
         detection={str(k): v for k, v in detection.items() if k not in ("condition", "timeframe")},
         conditions=conditions,
@@ -153,4 +154,5 @@ def parse_rule(doc: Any, *, where: str) -> SigmaRule:
         tactics=tactics,
         falsepositives=_string_list(doc, "falsepositives", where),
         samples=samples,
+        name=_text(doc, "name", where, required=False),
     )

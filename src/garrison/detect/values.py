@@ -27,9 +27,10 @@ from garrison.errors import RuleError
 
 __all__ = [
     "Predicate",
-    "field_value",
     "compile_item",
     "compile_keywords",
+    "field_value",
+    "item_code",
     "text_of",
 ]
 
@@ -170,12 +171,8 @@ def _expand(pattern: _Pattern, placeholders: Mapping[str, Sequence[str]], where:
         if name not in placeholders:
             raise RuleError(f"placeholder %{name}% has no value (pass it with the rule set's placeholders)",
                             where=where)
-        expanded = []
-        for pat in out:
-            for value in placeholders[name]:
-                expanded.append(_Pattern(tuple(
-                    p.replace(f"%{name}%", value) if isinstance(p, str) else p for p in pat.parts)))
-        out = expanded
+        out = [_Pattern(tuple(p.replace(f"%{name}%", value) if isinstance(p, str) else p for p in pat.parts))
+               for pat in out for value in placeholders[name]]
     return out
 
 
@@ -192,8 +189,18 @@ def _to_regex(pattern: _Pattern, flags: int) -> re.Pattern[str]:
     return re.compile(f"{head}{body}{tail}", flags | re.DOTALL)
 
 
-def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) -> Callable[[str], bool]:
-    """One test over a (lowered unless ``cased``) text for a list of wildcard patterns (OR, or AND)."""
+@dataclass(slots=True)
+class _Shapes:
+    """Wildcard patterns sorted by the cheapest ``str`` method that tests them."""
+
+    eq: set[str]
+    starts: list[str]
+    ends: list[str]
+    contains: list[str]
+    regexes: list[re.Pattern[str]]
+
+
+def _classify(patterns: list[_Pattern], *, cased: bool) -> _Shapes:
     eq: set[str] = set()
     starts: list[str] = []
     ends: list[str] = []
@@ -214,15 +221,21 @@ def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) ->
             contains.append(str(parts[1]))
         else:
             regexes.append(_to_regex(_Pattern(tuple(parts)), 0))
+    return _Shapes(eq, starts, ends, contains, regexes)
+
+
+def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) -> Callable[[str], bool]:
+    """One test over a (lowered unless ``cased``) text for a list of wildcard patterns (OR, or AND)."""
+    shapes = _classify(patterns, cased=cased)
+    eq, starts, ends, contains, regexes = shapes.eq, shapes.starts, shapes.ends, shapes.contains, shapes.regexes
     if require_all:
-        tests: list[Callable[[str], bool]] = [(lambda v, e=e: v == e) for e in eq]
-        tests += [(lambda v, s=s: v.startswith(s)) for s in starts]
-        tests += [(lambda v, s=s: v.endswith(s)) for s in ends]
+        tests: list[Callable[[str], bool]] = [_equals(e) for e in eq]
+        tests += [_starts(s) for s in starts] + [_ends(s) for s in ends]
         if len(contains) > MANY_NEEDLES:
             tests.append(_contains_all(contains))
         else:
-            tests += [(lambda v, s=s: s in v) for s in contains]
-        tests += [(lambda v, r=r: r.search(v) is not None) for r in regexes]
+            tests += [_contains_one(s) for s in contains]
+        tests += [_searches(r) for r in regexes]
         return tests[0] if len(tests) == 1 else (lambda v: all(t(v) for t in tests))
     eq_set = frozenset(eq)
     starts_t, ends_t, regex_t = tuple(starts), tuple(ends), tuple(regexes)
@@ -242,6 +255,26 @@ def _string_test(patterns: list[_Pattern], *, cased: bool, require_all: bool) ->
         return any(r.search(v) is not None for r in regex_t)
 
     return test
+
+
+def _equals(expected: str) -> Callable[[str], bool]:
+    return lambda v: v == expected
+
+
+def _starts(prefix: str) -> Callable[[str], bool]:
+    return lambda v: v.startswith(prefix)
+
+
+def _ends(suffix: str) -> Callable[[str], bool]:
+    return lambda v: v.endswith(suffix)
+
+
+def _contains_one(needle: str) -> Callable[[str], bool]:
+    return lambda v: needle in v
+
+
+def _searches(regex: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda v: regex.search(v) is not None
 
 
 def _automaton(needles: list[str]) -> ahocorasick_rs.AhoCorasick:
@@ -497,9 +530,53 @@ def compile_item(name: str, modifiers: Sequence[str], values: list[Any],
     cased = "cased" in modifiers
     require_all = "all" in modifiers and len(patterns) > 1
     test = _string_test(patterns, cased=cased, require_all=require_all)
-    leaves: list[AtomTree] = [frozenset({(name, p.longest_literal().lower())}) for p in patterns]
-    tree = and_tree(leaves) if require_all else frozenset().union(*[x for x in leaves if x is not None])
+    atoms = [(name, p.longest_literal().lower()) for p in patterns]
+    tree = and_tree([frozenset({atom}) for atom in atoms]) if require_all else frozenset(atoms)
     return _over_text(name, test, cased=cased), tree
+
+
+def _string_expr(shapes: _Shapes, var: str, require_all: bool, const: Callable[[Any], str]) -> str:
+    parts: list[str] = []
+    if len(shapes.eq) == 1:
+        parts.append(f"{var} == {next(iter(shapes.eq))!r}")
+    elif shapes.eq:
+        if require_all:
+            parts += [f"{var} == {e!r}" for e in sorted(shapes.eq)]
+        else:
+            parts.append(f"{var} in {const(frozenset(shapes.eq))}")
+    if shapes.starts:
+        parts += ([f"{var}.startswith({x!r})" for x in shapes.starts] if require_all
+                  else [f"{var}.startswith({tuple(shapes.starts)!r})"])
+    if shapes.ends:
+        parts += ([f"{var}.endswith({x!r})" for x in shapes.ends] if require_all
+                  else [f"{var}.endswith({tuple(shapes.ends)!r})"])
+    if len(shapes.contains) > MANY_NEEDLES:
+        test = _contains_all(shapes.contains) if require_all else _contains_any(shapes.contains)
+        parts.append(f"{const(test)}({var})")
+    else:
+        parts += [f"{n!r} in {var}" for n in shapes.contains]
+    parts += [f"{const(r.search)}({var}) is not None" for r in shapes.regexes]
+    return "(" + (" and " if require_all else " or ").join(parts) + ")"
+
+
+def item_code(name: str, modifiers: Sequence[str], values: list[Any], placeholders: Mapping[str, Sequence[str]],
+              where: str, const: Callable[[Any], str]) -> str | None:
+    """Python source for a plain case-insensitive string item over ``low`` (``None`` for other items, which
+    run as closures). ``const`` names a value in the generated function's namespace."""
+    plain = {"contains", "startswith", "endswith", "all", "windash", "base64", "base64offset", "utf16le",
+             "utf16be", "utf16", "wide", "expand"}
+    if any(m not in plain for m in modifiers) or any(v is None for v in values) or not values:
+        return None
+    patterns = _string_patterns(name, values, modifiers, placeholders, where)
+    head = "contains" in modifiers or "endswith" in modifiers
+    tail = "contains" in modifiers or "startswith" in modifiers
+    patterns = [_wrap(p, head=head, tail=tail) for p in patterns]
+    shapes = _classify(patterns, cased=False)
+    require_all = "all" in modifiers and len(patterns) > 1
+    one = _string_expr(shapes, "_v", require_all, const)
+    each = _string_expr(shapes, "_x", require_all, const)
+    return (f"((_v := low.get({name!r})) is not None and "
+            f"({one} if _v.__class__ is str else any({each} for _x in _v)))")
 
 
 def compile_keywords(values: list[Any], modifiers: Sequence[str], where: str) -> Predicate:
@@ -515,8 +592,8 @@ def compile_keywords(values: list[Any], modifiers: Sequence[str], where: str) ->
         out: list[str] = []
         for value in raw.values():
             text = text_of(value)
-            for item in (text,) if isinstance(text, str) else text or ():
-                out.append(item if cased else item.lower())
+            items = (text,) if isinstance(text, str) else text or ()
+            out.extend(items if cased else [item.lower() for item in items])
         return out
 
     def pred(low: Mapping[str, Any], raw: Mapping[str, Any]) -> bool:

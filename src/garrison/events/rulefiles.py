@@ -15,10 +15,17 @@ from typing import Any
 import yaml
 
 from garrison.detect.compiler import CompiledRule, compile_rule
+from garrison.detect.correlation import CorrelationRule, known_rule_refs, parse_correlation
 from garrison.detect.rule import parse_rule
 from garrison.errors import ConfigError, GarrisonError
 
-__all__ = ["MAX_RULE_FILE_BYTES", "RuleFailure", "RuleLoad", "builtin_rules_dir", "load_rule_paths"]
+__all__ = [
+    "MAX_RULE_FILE_BYTES",
+    "RuleFailure",
+    "RuleLoad",
+    "builtin_rules_dir",
+    "load_rule_paths",
+]
 
 MAX_RULE_FILE_BYTES = 1_000_000
 _SUFFIXES = (".yml", ".yaml")
@@ -38,6 +45,11 @@ class RuleFailure:
 class RuleLoad:
     rules: tuple[CompiledRule, ...]
     failures: tuple[RuleFailure, ...]
+    correlations: tuple[CorrelationRule, ...] = ()
+
+    @property
+    def loaded(self) -> int:
+        return len(self.rules) + len(self.correlations)
 
 
 def builtin_rules_dir() -> Path:
@@ -73,6 +85,7 @@ def load_rule_paths(paths: Iterable[Path], *,
                     placeholders: Mapping[str, Sequence[str]] | None = None) -> RuleLoad:
     """Parse and compile every rule under ``paths``. A missing path raises; a bad rule is a failure entry."""
     rules: list[CompiledRule] = []
+    correlations: list[CorrelationRule] = []
     failures: list[RuleFailure] = []
     seen: dict[str, str] = {}
     for root in paths:
@@ -88,6 +101,9 @@ def load_rule_paths(paths: Iterable[Path], *,
             for index, doc in enumerate(docs):
                 where = str(file) if len(docs) == 1 else f"{file}#{index + 1}"
                 try:
+                    if isinstance(doc, Mapping) and "correlation" in doc:
+                        correlations.append(parse_correlation(doc, where=where))
+                        continue
                     compiled = compile_rule(parse_rule(doc, where=where), placeholders=placeholders)
                 except GarrisonError as err:
                     failures.append(RuleFailure(where, err.message))
@@ -98,4 +114,13 @@ def load_rule_paths(paths: Iterable[Path], *,
                     continue
                 seen[compiled.rule.id] = where
                 rules.append(compiled)
-    return RuleLoad(tuple(rules), tuple(failures))
+    known = known_rule_refs([c.rule for c in rules])
+    usable = []
+    for corr in correlations:
+        missing = [ref for ref in corr.rules if ref not in known]
+        if missing:
+            failures.append(RuleFailure(corr.where, f"correlation refers to unknown rule {missing[0]!r}"))
+        else:
+            usable.append(corr)
+    return RuleLoad(tuple(rules), tuple(failures), tuple(usable))
+

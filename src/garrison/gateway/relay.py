@@ -420,7 +420,7 @@ async def run_relay(
         assert proc.stdout is not None
         await relay.pump(proc.stdout, relay.server_frame)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(proc.wait()), 0.5)
+            await asyncio.wait_for(asyncio.shield(proc.wait()), 0.25)  # for the exit code in the errors
         code = proc.returncode
         ended = "closed its output" if code is None else f"exited with code {code}"
         if relay.pending:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from garrison.model import Finding, ServerSnapshot
+from garrison.model import Finding, ServerSnapshot, Severity
 from garrison.scanner.checks.interface import Check, ScanContext
 
-__all__ = ["analyse"]
+__all__ = ["analyse", "flagged_definitions"]
 
 
 def analyse(
@@ -31,4 +31,26 @@ def analyse(
                 seen.add(fp)
                 out.append(finding)
     out.sort(key=Finding.sort_key)
+    return out
+
+
+def flagged_definitions(
+    findings: Iterable[Finding], servers: Sequence[ServerSnapshot], *, threshold: Severity = Severity.MEDIUM
+) -> set[tuple[str, str]]:
+    """``(server, kind:key)`` of every definition a finding at or above ``threshold`` speaks against.
+
+    A finding that targets a definition flags that definition. A finding that targets the server itself (a
+    server name that squats another, poisoned server instructions) flags every definition of that server: a
+    model reads them all through the same untrusted server. Findings on the launch config, on flows and on
+    pins flag no definition.
+    """
+    by_name = {s.name: s for s in servers}
+    out: set[tuple[str, str]] = set()
+    for f in findings:
+        if f.severity < threshold:
+            continue
+        if f.target == "server" and f.server in by_name:
+            out.update((f.server, d.ref) for d in by_name[f.server].definitions)
+        elif ":" in f.target and not f.target.startswith("flow:"):
+            out.add((f.server, f.target))
     return out

@@ -6,12 +6,16 @@ values; times are seconds since the epoch (UTC) and are given by the caller, so 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from garrison.model import Evidence, Finding, Severity
+from garrison.model import Event, Evidence, Finding, Severity
 from garrison.model.scan import ScanResult, ServerStatus
+
+if TYPE_CHECKING:
+    from garrison.audit.chain import AuditRecord, ChainBase
+    from garrison.store.events import EventQuery
 
 __all__ = [
     "PinAction",
@@ -89,7 +93,7 @@ def finding_from_json(data: Mapping[str, Any]) -> Finding:
 
 
 class Store(Protocol):
-    """Scan runs with their findings and per-server status, and pin history."""
+    """Scan runs with their findings and per-server status, pin history, events and the audit chain."""
 
     def record_scan(self, result: ScanResult, *, source: str) -> RunRecord:
         """Keep ``result`` as a new run and return its record (with a fresh ``id``)."""
@@ -111,6 +115,37 @@ class Store(Protocol):
 
     def pin_history(self, *, server: str | None = None, limit: int = 100) -> list[PinRecord]:
         """Newest first, optionally for one server."""
+        ...
+
+    def append_events(self, events: Sequence[Event]) -> list[str]:
+        """Store a batch in one transaction and return the events' ids (kept when given, else assigned).
+        A batch that cannot be stored whole raises :class:`~garrison.errors.StoreError` naming it; nothing of
+        it is kept."""
+        ...
+
+    def append_audit(self, events: Sequence[Event]) -> list[str]:
+        """As :meth:`append_events`, and link each event into the store's audit hash chain."""
+        ...
+
+    def query_events(self, query: EventQuery) -> Iterator[Event]:
+        """Events matching ``query`` (see :mod:`garrison.store.events`), as stored."""
+        ...
+
+    def count_events(self, query: EventQuery | None = None) -> int:
+        """How many events match (``limit`` ignored)."""
+        ...
+
+    def prune_events(self, older_than: float | None = None, *, max_rows: int | None = None) -> int:
+        """Delete events with ``time < older_than`` and the oldest beyond ``max_rows``; return how many went.
+        Audit-chain records go only as a prefix of the chain, whose new start is kept as its base."""
+        ...
+
+    def audit_base(self) -> ChainBase:
+        """Where the stored chain starts (after records removed by retention)."""
+        ...
+
+    def audit_records(self) -> Iterator[AuditRecord]:
+        """The chain's records in chain order, events as stored now."""
         ...
 
     def close(self) -> None: ...

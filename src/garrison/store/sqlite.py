@@ -12,9 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from garrison.audit.chain import AuditRecord, ChainBase, chain_hash
 from garrison.errors import StoreError
-from garrison.model import Finding
+from garrison.model import Event, Finding
 from garrison.model.scan import ScanResult
+from garrison.store.events import EventQuery, batch_name, compile_filter, decoded, normalise_batch, take
+from garrison.store.events_sql import event_of_row, load_event_queries, translate
 from garrison.store.interface import PinRecord, RunRecord, ServerRecord, finding_from_json, run_status
 from garrison.store.migrate import load_queries, migrate
 
@@ -22,6 +27,7 @@ __all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteStore"]
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 MEMORY = ":memory:"
+FETCH = 512
 
 
 class SqliteStore:
@@ -30,6 +36,7 @@ class SqliteStore:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = os.fspath(path)
         self._q = load_queries()
+        self._eq = load_event_queries()
         try:
             if self.path != MEMORY:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -44,6 +51,10 @@ class SqliteStore:
                 if str(mode).lower() != "wal":
                     raise StoreError(f"cannot switch to WAL mode (got {mode!r})", where=self.path)
             migrate(self._conn, where=self.path)
+            row = self._conn.execute(self._eq["instance"]).fetchone()
+            if row is None:
+                raise StoreError("database has no store instance key (not made by Garrison?)", where=self.path)
+            self._instance = str(row[0])
         except sqlite3.Error as err:
             self._conn.close()
             raise StoreError(f"cannot use database: {err}", where=self.path) from err
@@ -126,6 +137,118 @@ class SqliteStore:
                           row["new_hash"])
                 for row in self._read("pin_history", server=server, limit=limit)]
 
+    def _append(self, events: Sequence[Event], *, audit: bool) -> list[str]:
+        rows = normalise_batch(events, where=self.path)
+        if not rows:
+            return []
+        q, prefix = self._eq, self._instance
+        with self._write() as conn:
+            try:
+                last = conn.execute(q["last_seq"]).fetchone()
+                seq = int(last[0]) if last else 0
+                ids: list[str] = []
+                values: list[tuple[Any, ...]] = []
+                head = conn.execute(q["chain_head"]).fetchone() if audit else None
+                base = self._base(conn) if audit else ChainBase()
+                pos, prev = (int(head[0]), str(head[1])) if head else (base.pos, base.hash)
+                for row in rows:
+                    seq += 1
+                    event, links = row.event, row.event.links
+                    event_id = event.id if event.id is not None else f"{prefix}-{seq}"
+                    ids.append(event_id)
+                    ls = event.logsource
+                    chain: tuple[Any, Any, Any] = (None, None, None)
+                    if audit:
+                        pos, digest = pos + 1, chain_hash(prev, decoded(row, event_id))
+                        chain, prev = (pos, prev, digest), digest
+                    values.append((seq, event_id, event.time, ls.product, ls.category, ls.service, event.source,
+                                   links.get("server"), links.get("call_id"), links.get("process_guid"),
+                                   row.fields_json, row.links_json, *chain))
+                conn.executemany(q["insert_event"], values)
+            except sqlite3.IntegrityError as err:
+                reason = "an event id is already used" if "events.id" in str(err) else str(err)
+                raise StoreError(f"{batch_name(events)} refused, nothing stored: {reason}",
+                                 where=self.path) from err
+            except (sqlite3.Error, TypeError, ValueError) as err:
+                raise StoreError(f"{batch_name(events)} refused, nothing stored: {err}", where=self.path) from err
+        return ids
+
+    def append_events(self, events: Sequence[Event]) -> list[str]:
+        return self._append(events, audit=False)
+
+    def append_audit(self, events: Sequence[Event]) -> list[str]:
+        return self._append(events, audit=True)
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        try:
+            cur = self._conn.execute(sql, params)
+            while batch := cur.fetchmany(FETCH):
+                yield from batch
+        except sqlite3.Error as err:
+            raise StoreError(f"reading events failed: {err}", where=self.path) from err
+
+    def _events(self, query: EventQuery) -> Iterator[Event]:
+        plan = translate(query)
+        try:
+            events = (event_of_row(row) for row in self._rows(plan.sql, plan.params))
+            if plan.exact:
+                yield from events
+            else:
+                accept = compile_filter(plan.filter)
+                yield from take((e for e in events if accept(e)), query.limit)
+        except orjson.JSONDecodeError as err:
+            raise StoreError(f"a stored event does not decode: {err}", where=self.path) from err
+
+    def query_events(self, query: EventQuery) -> Iterator[Event]:
+        return self._events(query)
+
+    def count_events(self, query: EventQuery | None = None) -> int:
+        query = query or EventQuery()
+        plan = translate(query, count=True)
+        if plan.exact:
+            return int(next(self._rows(plan.sql, plan.params))[0])
+        return sum(1 for _ in self._events(EventQuery(**{**_fields(query), "limit": None})))
+
+    def _base(self, conn: sqlite3.Connection) -> ChainBase:
+        row = conn.execute(self._eq["audit_base"]).fetchone()
+        return ChainBase(int(row[0]), str(row[1]), int(row[2])) if row else ChainBase()
+
+    def prune_events(self, older_than: float | None = None, *, max_rows: int | None = None) -> int:
+        q = self._eq
+        with self._write() as conn:
+            excess = 0
+            if max_rows is not None:
+                excess = max(0, int(conn.execute(q["count_all"]).fetchone()[0]) - max_rows)
+            params: dict[str, Any] = {"cutoff": older_than, "excess": excess}
+            keep_from = conn.execute(q["prune_keep_from"], params).fetchone()[0]
+            keep_until = int(keep_from) - 1 if keep_from is not None else int(
+                conn.execute(q["chain_last"]).fetchone()[0] or 0)
+            base = self._base(conn)
+            if keep_until > base.pos:
+                found = conn.execute(q["chain_hash_at"], {"pos": keep_until}).fetchone()
+                if found is None:
+                    raise StoreError(f"audit chain record {keep_until} is missing; nothing pruned "
+                                     "(run 'garrison audit verify')", where=self.path)
+                conn.execute(q["set_audit_base"], {"pos": keep_until, "hash": found[0],
+                                                   "pruned": base.pruned + keep_until - base.pos})
+            return int(conn.execute(q["prune"], {**params, "keep_until": keep_until}).rowcount)
+
+    def audit_base(self) -> ChainBase:
+        try:
+            return self._base(self._conn)
+        except sqlite3.Error as err:
+            raise StoreError(f"reading the audit base failed: {err}", where=self.path) from err
+
+    def audit_records(self) -> Iterator[AuditRecord]:
+        for row in self._rows(self._eq["audit_records"], ()):
+            pos, prev, digest, event_id = row[:4]
+            try:
+                event: Event | None = event_of_row(row[3:])
+                problem = None
+            except (orjson.JSONDecodeError, TypeError, ValueError) as err:
+                event, problem = None, str(err)
+            yield AuditRecord(int(pos), str(prev), str(digest), str(event_id), event, problem)
+
     def close(self) -> None:
         self._conn.close()
 
@@ -134,3 +257,7 @@ class SqliteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _fields(query: EventQuery) -> dict[str, Any]:
+    return {name: getattr(query, name) for name in EventQuery.__slots__}

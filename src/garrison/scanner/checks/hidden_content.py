@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from garrison.analysis.definitions import analyse_site, sites
+from garrison.analysis.definitions import MAX_TEXT_CHARS, revealed, sites
 from garrison.analysis.directives import analyse_text
 from garrison.analysis.normalize import HiddenSpan, make_visible
 from garrison.model import CheckInfo, Evidence, Finding, Severity
@@ -34,6 +34,10 @@ COMMENT = CheckInfo(
 CONFUSABLE = CheckInfo(
     "G205", "confusable-characters", "Look-alike characters", Severity.MEDIUM,
     "Words that mix Latin with look-alike letters evade reviews and filters. " + _FIX, ("AML.T0051", "T1036"))
+OVERSIZED = CheckInfo(
+    "G207", "oversized-text", "Text too long to analyse in full", Severity.MEDIUM,
+    f"Only the first {MAX_TEXT_CHARS:,} characters of a field are analysed; nothing legitimate needs more. "
+    + _FIX, ("AML.T0051",))
 PADDING = CheckInfo(
     "G206", "whitespace-padding", "Long blank runs that push text out of view", Severity.LOW,
     "Content after a long run of blank space is easy to miss in a review. " + _FIX, ("AML.T0051",))
@@ -49,16 +53,21 @@ _ALWAYS_HIGH = frozenset({"tag_chars", "variation_selector"})
 
 
 class HiddenContentCheck:
-    infos: ClassVar[tuple[CheckInfo, ...]] = (INVISIBLE, ANSI, ENCODED, COMMENT, CONFUSABLE, PADDING)
+    infos: ClassVar[tuple[CheckInfo, ...]] = (INVISIBLE, ANSI, ENCODED, COMMENT, CONFUSABLE, PADDING, OVERSIZED)
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for server in ctx.servers:
             for site in sites(server):
-                analysis = analyse_site(site)
-                if not analysis.revealed.hidden:
+                if len(site.text) > MAX_TEXT_CHARS:
+                    yield OVERSIZED.finding(
+                        server=server.name, target=site.target, location=site.location,
+                        message=f"{len(site.text):,} characters; only the first {MAX_TEXT_CHARS:,} were analysed",
+                        evidence=Evidence(make_visible(site.text[:200])))
+                shown = revealed(site.text)
+                if not shown.hidden:
                     continue
                 groups: dict[str, list[HiddenSpan]] = {}
-                for span in analysis.revealed.hidden:
+                for span in shown.hidden:
                     groups.setdefault(_BY_KIND[span.kind].id, []).append(span)
                 for rule, spans in groups.items():
                     info = next(i for i in self.infos if i.id == rule)

@@ -1,0 +1,103 @@
+"""``garrison watch (--pid PID ... | -- COMMAND [ARGS...])``: watch an MCP server's process tree on Linux.
+
+Writes one Garrison event JSON line per process start and exit, sensitive file open, network connection and
+memory heuristic, to ``--events FILE`` or stdout. Sensors that lack privileges or kernel support fall back or
+turn off, say so on stderr and in a status event, and make the exit status 3 (incomplete).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO, Any
+
+from garrison.cli.args import env_option
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "watch",
+        help="watch an MCP server's processes, sensitive file opens and connections (Linux)",
+        description="Watch the process tree of running pids, or of a command launched here, and write "
+        "Sigma-named events as JSON lines: process_creation, process_termination, file_access, "
+        "network_connection, process_tampering. Runs best as root (proc connector, fanotify).",
+        epilog="Exit codes: 0 watched with every sensor at full strength, 2 usage error, 3 incomplete (a sensor "
+        "fell back or was off, or events were lost).",
+    )
+    env_option(parser, "--pid", env="GARRISON_WATCH_PID", action="append", type=int, metavar="PID",
+               help="a running process to watch with its descendants (repeatable)")
+    env_option(parser, "--events", env="GARRISON_WATCH_EVENTS", metavar="FILE",
+               help="append the event JSON lines to FILE (default: stdout)")
+    env_option(parser, "--name", env="GARRISON_WATCH_NAME", metavar="NAME",
+               help="MCP server name put in every event's links (default: the root's program name)")
+    env_option(parser, "--home", env="GARRISON_WATCH_HOME", metavar="DIR",
+               help="home directory whose ~/ sensitive paths are watched (default: $HOME)")
+    env_option(parser, "--timeout", env="GARRISON_WATCH_TIMEOUT", type=float, metavar="SECONDS",
+               help="stop after SECONDS (default: when the command or every watched pid exits)")
+    env_option(parser, "--process-backend", env="GARRISON_WATCH_PROCESS_BACKEND", default="auto",
+               choices=["auto", "netlink", "polling"],
+               help="process events: the kernel proc connector, or /proc polling that misses short-lived "
+               "processes (default auto: netlink, else polling)")
+    env_option(parser, "--file-backend", env="GARRISON_WATCH_FILE_BACKEND", default="auto",
+               choices=["auto", "fanotify", "inotify", "off"],
+               help="sensitive file opens: fanotify (attributed) or inotify (not attributed) (default auto)")
+    env_option(parser, "--no-network", env="GARRISON_WATCH_NO_NETWORK", action="store_true", default=False,
+               help="do not record network connections")
+    env_option(parser, "--no-memory", env="GARRISON_WATCH_NO_MEMORY", action="store_true", default=False,
+               help="do not run the tracer, LD_PRELOAD and W+X mapping heuristics")
+    parser.set_defaults(handler=run, command_argv=[])
+
+
+def run(args: argparse.Namespace) -> int:
+    import signal
+    import sys
+
+    from garrison.cli import exit_codes
+    from garrison.cli.common import note
+    from garrison.errors import ConfigError, UsageError
+    from garrison.sensors import Command, JsonlSink, Watcher, WatchOptions
+
+    argv = [a for a in (args.command_argv or []) if a != "--"] if args.command_argv else []
+    pids = list(args.pid or [])
+    if bool(argv) == bool(pids):
+        raise UsageError("give either --pid PID (one or more) or -- COMMAND [ARGS...], not both")
+    if sys.platform != "linux":
+        raise UsageError("garrison watch needs Linux (/proc, netlink, fanotify)")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+
+    stream: IO[bytes]
+    if args.events:
+        try:
+            stream = open(args.events, "ab")
+        except OSError as err:
+            raise ConfigError(f"cannot open the event file: {err.strerror or err}", where=args.events) from None
+    else:
+        stream = sys.stdout.buffer
+    sink = JsonlSink(stream)
+    options = WatchOptions(server=args.name, process_backend=args.process_backend,
+                           file_backend=args.file_backend, network=not args.no_network,
+                           memory=not args.no_memory, home=args.home)
+    # Event lines own stdout: the launched command's output goes to stderr then.
+    roots: list[int] | Command = pids or Command(tuple(argv), stdout=None if args.events else 2)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        with Watcher(roots, sink, options) as watcher:
+            for state in watcher.states:
+                note(f"garrison: {'WARNING: ' if state.degraded else ''}{state.sensor}: {state.message}")
+            status = watcher.wait(args.timeout)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if args.events:
+            stream.close()
+    ended = "timeout reached" if status is None else f"watched processes ended (status {status})"
+    note(f"garrison: {ended}; {sink.count} events written" + (f" to {args.events}" if args.events else ""))
+    if not watcher.complete:
+        note("garrison: the watch was incomplete (see the sensor status events)")
+        return exit_codes.INCOMPLETE
+    return exit_codes.CLEAN
