@@ -8,9 +8,9 @@ public snapshot parser and scanned with :func:`garrison.scanner.runner.analyse` 
 
 A row counts as flagged when a finding of severity >= medium targets its ``<kind>:<name>`` on its server, or
 targets that server itself (:func:`garrison.scanner.runner.flagged_definitions`: a squatting server's every
-tool is untrusted); for benign MSB originals: in any of the snapshots they appear in. Split: sha256(group or id)[:8] mod 100
-< 70 is dev, the rest test. Prints markdown tables per corpus and attack class, for ``test`` and ``all``,
-plus the MSB snapshot pairs scored with their ``*.labels.json``.
+tool is untrusted); for benign MSB originals: in any of the snapshots they appear in.
+Split: sha256(group or id)[:8] mod 100 < 70 is dev, the rest test. Prints markdown tables per corpus and
+attack class, for ``test`` and ``all``, plus the MSB snapshot pairs scored with their ``*.labels.json``.
 
 Usage: ``python eval/tools.py [--corpora DIR] [--split test|dev|all]``
 """

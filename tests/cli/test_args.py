@@ -14,7 +14,8 @@ def _parser(environ: dict[str, str]) -> argparse.ArgumentParser:
 
 
 def test_env_twin_supplies_defaults() -> None:
-    ns = _parser({"GARRISON_CLIENT": "zed, cursor", "GARRISON_NO_LAUNCH": "yes", "GARRISON_TIMEOUT": "5"}).parse_args([])
+    environ = {"GARRISON_CLIENT": "zed, cursor", "GARRISON_NO_LAUNCH": "yes", "GARRISON_TIMEOUT": "5"}
+    ns = _parser(environ).parse_args([])
     assert ns.client == ["zed", "cursor"]
     assert ns.no_launch is True
     assert ns.timeout == 5.0

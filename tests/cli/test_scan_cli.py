@@ -80,7 +80,8 @@ def test_sarif_output_is_2_1_0(env: Path, capsys: pytest.CaptureFixture[str]) ->
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
     rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
-    assert results and all(r["ruleId"] in rule_ids for r in results)
+    assert results
+    assert all(r["ruleId"] in rule_ids for r in results)
 
 
 def test_broken_snapshot_is_a_config_error_naming_the_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,7 +154,9 @@ def test_pin_then_drift_then_approve(env: Path, capsys: pytest.CaptureFixture[st
         actions = [r.action for r in store.pin_history(server="weather")]
     finally:
         store.close()
-    assert "pinned" in actions and "approved" in actions and "drift" in actions
+    assert "pinned" in actions
+    assert "approved" in actions
+    assert "drift" in actions
 
 
 def test_snapshot_round_trips_into_scan(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "discovery"))
 
-from discovery_machine import Machine, build_machine  # noqa: E402
+from discovery_machine import Machine, build_machine
 
-from garrison.install import Machine as Where  # noqa: E402
+from garrison.install import Machine as Where
 
 __all__ = ["LAUNCHER", "Machine", "add_hand_written", "build_machine", "snapshot_tree", "where"]
 

@@ -37,4 +37,5 @@ def test_lab_cli_lists_and_rejects_unknown_scenarios(capsys: pytest.CaptureFixtu
 def test_lab_cli_json_for_one_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lab", "tool-poisoning", "--format", "json", "--timeout", "120"]) == 0
     (scenario,) = json.loads(capsys.readouterr().out)["scenarios"]
-    assert scenario["passed"] is True and scenario["caught_by"]
+    assert scenario["passed"] is True
+    assert scenario["caught_by"]

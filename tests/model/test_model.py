@@ -113,13 +113,15 @@ def test_snapshot_round_trip_and_bare_tools_list() -> None:
         "resource:mem://a",
         "resource_template:mem://{x}",
     ]
-    assert snap.launch is not None and snap.launch.env == {"TOKEN": "secret"}
+    assert snap.launch is not None
+    assert snap.launch.env == {"TOKEN": "secret"}
     out = snapshots_to_json([snap])
     assert out["servers"]["s1"]["launch"]["env"] == {"TOKEN": "****"}
     again = snapshots_from_json(json.loads(json.dumps(snapshots_to_json([snap], mask_secrets=False))))
     assert again[0] == snap
     (bare,) = snapshots_from_json({"tools": [TOOL]})
-    assert bare.name == "snapshot" and bare.tools[0].name == "daily_report_analysis"
+    assert bare.name == "snapshot"
+    assert bare.tools[0].name == "daily_report_analysis"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +143,8 @@ def test_snapshot_shape_errors_name_the_place(doc: object, message: str) -> None
 def test_launch_identity_never_holds_secret_values() -> None:
     spec = LaunchSpec(name="s", command="x", env={"API_KEY": "sk-live-123"}, headers={"Authorization": "Bearer t"})
     ident = json.dumps(spec.identity())
-    assert "sk-live-123" not in ident and "Bearer t" not in ident
+    assert "sk-live-123" not in ident
+    assert "Bearer t" not in ident
     assert spec.identity()["env"] == ["API_KEY"]
 
 
@@ -150,6 +153,7 @@ def test_check_info_builds_findings_with_stable_fingerprint() -> None:
     f1 = info.finding(server="s", target="tool:t", location="description", message="m", evidence=Evidence("x", 0, 1))
     f2 = info.finding(server="s", target="tool:t", location="description", message="other message")
     assert f1.fingerprint == f2.fingerprint
-    assert f1.severity is Severity.HIGH and f1.techniques == ("AML.T0051",)
+    assert f1.severity is Severity.HIGH
+    assert f1.techniques == ("AML.T0051",)
     assert f1.to_json()["evidence"] == {"text": "x", "start": 0, "end": 1}
     assert f1.with_severity(Severity.LOW).severity is Severity.LOW

@@ -29,7 +29,8 @@ def test_unchanged_tree_has_no_changes_and_a_stable_digest(tmp_path: Path) -> No
     assert diff(first, second) == ()
     assert first.digest == second.digest
     assert set(first.files) == {"pkg/server.py", "pkg/tools.py", "bin/run", "bin/link"}
-    assert first.files["bin/run"].executable and first.files["bin/link"].link == "../pkg/server.py"
+    assert first.files["bin/run"].executable
+    assert first.files["bin/link"].link == "../pkg/server.py"
 
 
 def test_modified_added_removed_and_mode_changes_are_detected(tmp_path: Path) -> None:
@@ -45,7 +46,9 @@ def test_modified_added_removed_and_mode_changes_are_detected(tmp_path: Path) ->
         ("modified", "bin/run"), ("added", "pkg/postinstall.py"), ("modified", "pkg/server.py"),
         ("removed", "pkg/tools.py")]
     assert str(changes[0]) == "modified: bin/run"
-    assert isinstance(changes[0], Change) and changes[0].old is not None and changes[0].old.executable
+    assert isinstance(changes[0], Change)
+    assert changes[0].old is not None
+    assert changes[0].old.executable
 
 
 def test_limits_and_missing_root(tmp_path: Path) -> None:

@@ -117,7 +117,8 @@ def test_packaged_sensitive_paths_cover_the_brief() -> None:
         assert wanted in paths
     home = expand(entries, "/home/u")
     hit = match("/home/u/.ssh/authorized_keys", home)
-    assert hit is not None and hit.kind == "secret"
+    assert hit is not None
+    assert hit.kind == "secret"
     assert match("/home/u/.sshx", home) is None
     assert match("/home/u/notes.txt", home) is None
 
@@ -127,10 +128,13 @@ def test_sensitive_path_list_errors_name_every_bad_entry() -> None:
             '[[path]]\npath = "/etc/x"\nkind = "weird"\nwhy = "x"\n')
     with pytest.raises(ConfigError) as err:
         load_sensitive_paths(text, where="custom.toml")
-    assert "path[0]" in str(err.value) and "path[1]" in str(err.value) and "custom.toml" in str(err.value)
+    assert "path[0]" in str(err.value)
+    assert "path[1]" in str(err.value)
+    assert "custom.toml" in str(err.value)
 
 
 def test_most_specific_entry_wins() -> None:
     entries = (SensitivePath("/h/.config", "persistence", "a"), SensitivePath("/h/.config/gcloud", "secret", "b"))
     hit = match("/h/.config/gcloud/credentials.db", entries)
-    assert hit is not None and hit.kind == "secret"
+    assert hit is not None
+    assert hit.kind == "secret"

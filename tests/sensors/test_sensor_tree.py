@@ -53,7 +53,8 @@ def test_fork_exec_exit_of_a_child() -> None:
     assert ended.fields["ProcessGuid"] == created.fields["ProcessGuid"]
     assert not tree.is_watched(101)
     late = tree.lookup(101)
-    assert late is not None and late.image == "/usr/bin/curl"
+    assert late is not None
+    assert late.image == "/usr/bin/curl"
 
 
 def test_exec_after_the_process_vanished_is_partial_not_stale() -> None:
@@ -83,7 +84,8 @@ def test_adoption_while_launching() -> None:
     tree.apply(ProcEvent("fork", 1, 60, 60, 50, 50), None, time=1.0)
     tree.stop_adopting()
     tree.apply(ProcEvent("fork", 1, 61, 61, 50, 50), None, time=1.0)
-    assert tree.is_watched(60) and not tree.is_watched(61)
+    assert tree.is_watched(60)
+    assert not tree.is_watched(61)
     event = only(tree.apply(ProcEvent("exec", 2, 60, 60), snap(60, 50), time=2.0))
     assert event.fields["ParentImage"] == "/usr/bin/python3"
     assert event.links["server"] == "srv"
@@ -94,7 +96,8 @@ def test_watch_limit_counts_what_it_did_not_follow() -> None:
     tree.attach([snap(100, 1)], "s", time=1.0)
     tree.apply(ProcEvent("fork", 1, 101, 101, 100, 100), None, time=1.0)
     tree.apply(ProcEvent("fork", 1, 102, 102, 100, 100), None, time=1.0)
-    assert tree.overflowed == 1 and not tree.is_watched(102)
+    assert tree.overflowed == 1
+    assert not tree.is_watched(102)
 
 
 def test_polling_reconciles_new_and_gone_processes() -> None:
@@ -107,4 +110,5 @@ def test_polling_reconciles_new_and_gone_processes() -> None:
     events = tree.poll({1: 0, 100: 1}, lambda pid: None, time=6.0)
     assert sorted((e.logsource.category, e.fields["ProcessId"]) for e in events) == [
         ("process_termination", 101), ("process_termination", 102)]
-    assert root.fields["ProcessId"] == 100 and tree.is_watched(100)
+    assert root.fields["ProcessId"] == 100
+    assert tree.is_watched(100)

@@ -336,7 +336,9 @@ _GATE_WORDS = frozenset(_BY_WORD)
 _BY_MARK = tuple((i, cue.marks) for i, cue in enumerate(CUES) if cue.marks)
 
 
-def _cues(text: str, low: str, toks: list[str]) -> tuple[str, ...]:
+def _cues(
+    text: str, low: str, toks: list[str], marks: tuple[tuple[int, tuple[str, ...]], ...] = _BY_MARK
+) -> tuple[str, ...]:
     candidates: set[int] = set()
     by_word = _BY_WORD
     for t in _GATE_WORDS.intersection(toks):
@@ -345,8 +347,8 @@ def _cues(text: str, low: str, toks: list[str]) -> tuple[str, ...]:
         hit = _BY_HEAD_WORD.get(t)
         if hit:
             candidates.update(hit)
-    for i, marks in _BY_MARK:
-        if i not in candidates and any(map(low.__contains__, marks)):
+    for i, cue_marks in marks:
+        if i not in candidates and any(map(low.__contains__, cue_marks)):
             candidates.add(i)
     out = []
     for i in sorted(candidates):
@@ -392,13 +394,16 @@ def features(
 
 def _analyse(text: str) -> tuple[list[Segment], list[list[str]], list[tuple[str, ...]]]:
     segs = list(segments(text))
+    whole = text.lower()
+    # A mark absent from the whole text is absent from every segment: check each once per text.
+    marks = tuple((i, m) for i, m in _BY_MARK if any(map(whole.__contains__, m)))
     toks_all = []
     cues_all = []
     for seg in segs:
         low = seg.text.lower()
         toks = _tokens(low)
         toks_all.append(toks)
-        cues_all.append(_cues(seg.text, low, toks))
+        cues_all.append(_cues(seg.text, low, toks, marks))
     return segs, toks_all, cues_all
 
 

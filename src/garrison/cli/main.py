@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rules",
     "guard",
     "watch",
+    "events", "hunt", "audit",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -16,7 +16,8 @@ from typing import Any
 from garrison.detect.atoms import AtomTree, and_tree, or_tree
 from garrison.detect.condition import And, Ident, Node, Not, Of, Or, parse_condition
 from garrison.detect.rule import SigmaRule
-from garrison.detect.values import MANY_NEEDLES, Predicate, compile_item, compile_keywords, item_code
+from garrison.detect.strings import MANY_NEEDLES
+from garrison.detect.values import Predicate, compile_item, compile_keywords, item_code
 from garrison.errors import RuleError
 
 __all__ = ["CompiledRule", "compile_rule"]

@@ -3,8 +3,12 @@
 Routing: an event meets only the rules whose ``logsource`` it satisfies (a rule field left empty matches
 anything; ``registry_event`` rules also see ``registry_add``/``_set``/``_delete``/``_rename`` events). Each
 log source gets a *group*, built on first use: the fields its rules read, one Aho-Corasick automaton per field
-over the rules' necessary literals, and the rules that must always run. Per event, the engine lowers only the
-fields its group reads, runs the automata, and evaluates just the candidate rules.
+over the rules' necessary literals (:mod:`garrison.detect.atoms`; up to two literal sets per rule, both of
+which must be hit), and the rules that must always run. Per event, the engine lowers only the fields its
+group reads, runs the automata, and evaluates just the candidate rules. :meth:`Engine.tune` re-chooses the
+literals from their observed frequency in a sample; results never change, only the work.
+
+Correlation rules (:mod:`garrison.detect.correlation`) run in :meth:`Engine.run` over the stream of matches.
 """
 
 from __future__ import annotations
@@ -84,8 +88,10 @@ class Alert:
 class _Group:
     rules: tuple[CompiledRule, ...]
     always: tuple[int, ...]
-    automata: tuple[tuple[str, ahocorasick_rs.AhoCorasick, tuple[tuple[tuple[int, int], ...], ...]], ...]
-    """Per field: an automaton over the literals, and per literal the (rule, atom-set bit) pairs it hits."""
+    automata: tuple[tuple[str, ahocorasick_rs.AhoCorasick, tuple[tuple[int, ...], ...],
+                          tuple[tuple[tuple[int, int], ...], ...]], ...]
+    """Per field: an automaton over the literals; per literal the rules it makes candidates outright (those
+    indexed by one atom set), and the (rule, atom-set bit) pairs it hits of rules indexed by two."""
     full: tuple[int, ...]
     """Per rule, the bit mask of its atom sets; a rule is a candidate when every set was hit."""
     plain_fields: frozenset[str]
@@ -122,7 +128,9 @@ def _build_group(rules: Sequence[CompiledRule], cost: Callable[[tuple[str, str]]
     automata = []
     for name, words in sorted(literals.items()):
         keys = sorted(words)
-        automata.append((name, ahocorasick_rs.AhoCorasick(keys), tuple(tuple(sorted(words[k])) for k in keys)))
+        single = tuple(tuple(sorted(i for i, _ in words[k] if full[i] == 1)) for k in keys)
+        double = tuple(tuple(sorted((i, b) for i, b in words[k] if full[i] != 1)) for k in keys)
+        automata.append((name, ahocorasick_rs.AhoCorasick(keys), single, double))
     return _Group(
         rules=tuple(rules),
         always=tuple(always),
@@ -201,6 +209,9 @@ class Engine:
         low: dict[str, Any] = {}
         for name, value in raw.items():
             if name in wanted and value is not None:
+                if type(value) is str:
+                    low[name] = value.lower()
+                    continue
                 text = text_of(value)
                 low[name] = text.lower() if isinstance(text, str) else tuple(t.lower() for t in text or ())
         for name in group.dotted_fields:
@@ -208,18 +219,20 @@ class Engine:
                 text = text_of(field_value(raw, name))
                 if text is not None:
                     low[name] = text.lower() if isinstance(text, str) else tuple(t.lower() for t in text)
+        candidates: set[int] = set(group.always)
         seen: dict[int, int] = {}
-        for name, automaton, payloads in group.automata:
+        for name, automaton, single, double in group.automata:
             value = low.get(name)
             if value is None:
                 continue
             for text in (value,) if type(value) is str else value:
                 for literal, _, _ in automaton.find_matches_as_indexes(text, overlapping=True):
-                    for index, bit in payloads[literal]:
+                    candidates.update(single[literal])
+                    for index, bit in double[literal]:
                         seen[index] = seen.get(index, 0) | bit
-        full = group.full
-        candidates = [i for i, mask in seen.items() if mask == full[i]]
-        candidates.extend(group.always)
+        if seen:
+            full = group.full
+            candidates.update(i for i, mask in seen.items() if mask == full[i])
         rules = group.rules
         return [rules[i] for i in sorted(candidates) if rules[i].matches(low, raw)]
 

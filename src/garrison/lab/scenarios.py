@@ -89,7 +89,8 @@ async def _call(spec: LaunchSpec, tool: str, arguments: dict[str, Any], times: i
             await client.call_tool(tool, arguments)
 
 
-def _run_side(scenario: Scenario, ids: Sequence[str], python: str, timeout: float) -> tuple[list[ServerResult], list[Finding]]:
+def _run_side(scenario: Scenario, ids: Sequence[str], python: str,
+              timeout: float) -> tuple[list[ServerResult], list[Finding]]:
     with tempfile.TemporaryDirectory(prefix="garrison-lab-") as tmp:
         specs = _specs(ids, python, Path(tmp))
         if scenario.call is None:

@@ -21,6 +21,7 @@ import struct
 import time as _time
 from collections.abc import Callable
 
+from garrison.errors import UsageError
 from garrison.sensors.base import Emit, SensorState, SensorThread, SensorUnavailable
 from garrison.sensors.events import file_access, sensor_status
 from garrison.sensors.paths import SensitivePath, match
@@ -116,7 +117,7 @@ class FileSensor:
                 mode = "fanotify"
             except SensorUnavailable as err:
                 if self._backend == "fanotify":
-                    raise
+                    raise UsageError(f"the fanotify backend was required but {err}", where="file sensor") from None
                 reason = str(err)
         if not mode:
             try:

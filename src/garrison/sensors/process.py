@@ -17,6 +17,7 @@ import threading
 import time as _time
 from collections.abc import Callable
 
+from garrison.errors import UsageError
 from garrison.sensors.base import Emit, SensorState, SensorThread, SensorUnavailable
 from garrison.sensors.events import sensor_status
 from garrison.sensors.proc_events import (
@@ -91,7 +92,7 @@ class ProcessSensor:
                 self._sock = _open_netlink()
             except SensorUnavailable as err:
                 if self._backend == "netlink":
-                    raise
+                    raise UsageError(f"the netlink backend was required but {err}", where="process sensor") from None
                 reason = str(err)
         if self._sock is not None:
             self.state = SensorState("process", "netlink", "kernel proc connector: every fork, exec and exit")

@@ -223,10 +223,9 @@ class Watcher:
                 list(command.argv), cwd=command.cwd, env=None if command.env is None else dict(command.env),
                 stdin=command.stdin, stdout=command.stdout)
         except OSError as err:
+            self.tree.stop_adopting()
             raise ServerLaunchError(f"cannot start the command: {err.strerror or err}",
                                     where=command.argv[0]) from None
-        finally:
-            self.tree.stop_adopting()
         pid = self.popen.pid
         snap = read_snapshot(pid, self.options.proc) or ProcSnapshot(pid, os.getpid(), None, command.argv, None,
                                                                      None, None, None)
@@ -234,7 +233,10 @@ class Watcher:
             for event in self.tree.attach([snap], server, time=self._clock(), parent=me):
                 self._emit(event)
         else:
+            # Registered before adoption ends: whichever of this and the kernel's fork event comes first wins,
+            # and the exec event that follows is reported either way.
             self.tree.expect(snap, server, parent=me)
+            self.tree.stop_adopting()
         self.root_pids = (pid,)
 
     def wait(self, timeout: float | None = None) -> int | None:
