@@ -106,3 +106,25 @@ def test_deny_rule_beats_flow_ask_and_ask_rule_keeps_first_reason(make_policy: M
     _run(policy, state, [("read", READ)])
     decision = policy.decide(CallContext("s", "send", {}, capabilities=SEND), state, 0.0)
     assert (decision.action, decision.rule) == ("ask", "rules.mail")
+
+
+def test_flow_exempt_rule_skips_flow_but_keeps_its_checks(make_policy: MakePolicy) -> None:
+    text = """
+    version: 1
+    rules:
+      - name: mail-to-us
+        tool: send_email
+        flow_exempt: true
+        arguments:
+          to:
+            must_match: '[^@]+@example\\.com'
+    """
+    policy, state = make_policy(text), PolicyState()
+    _run(policy, state, [("read_file", READ)])
+    inside = policy.decide(CallContext("s", "send_email", {"to": "bob@example.com"}, capabilities=SEND), state, 0.0)
+    assert inside.action == "allow"
+    outside = policy.decide(CallContext("s", "send_email", {"to": "x@evil.com"}, capabilities=SEND), state, 0.0)
+    assert (outside.action, outside.rule) == ("deny", "rules.mail-to-us")
+    other = policy.decide(CallContext("s", "post_message", {}, capabilities=SEND), state, 0.0)
+    assert other.action == "ask"
+    assert "flow_exempt: true" in other.reason

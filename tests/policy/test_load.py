@@ -23,6 +23,7 @@ def _error(text: str) -> PolicyError:
     ("text", "where", "words"),
     [
         ("version: 1\nrulez: []\n", "p.yaml:2", "unknown key 'rulez'"),
+        ("version: 1.0\n", "p.yaml:1", "unsupported policy version"),
         ("version: 2\n", "p.yaml:1", "unsupported policy version 2"),
         ("defaults:\n  action: allow\n", "p.yaml:1", "needs 'version'"),
         ("version: 1\ndefaults:\n  action: maybe\n", "p.yaml:3", "allow, ask, deny"),

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from garrison.model import Event, canonical_json
-from garrison.store.events import event_to_dict
 
 __all__ = [
     "GENESIS",
@@ -76,10 +75,14 @@ class VerifyResult:
 
 
 def audit_payload(event: Event) -> bytes:
-    """The bytes hashed for one record: canonical JSON of the event's stored form (id included)."""
-    body = event_to_dict(event)
-    body["format"] = FORMAT
-    return canonical_json(body)
+    """The bytes hashed for one record: canonical JSON of the whole event as stored (id included). Kept
+    apart from any display format on purpose: changing it would break every existing chain."""
+    ls = event.logsource
+    return canonical_json({
+        "format": FORMAT, "id": event.id, "time": event.time, "source": event.source,
+        "logsource": {"product": ls.product, "category": ls.category, "service": ls.service},
+        "fields": dict(event.fields), "links": dict(event.links),
+    })
 
 
 def chain_hash(prev: str, event: Event) -> str:

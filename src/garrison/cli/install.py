@@ -112,7 +112,10 @@ def _report(report: RunReport, *, dry_run: bool) -> int:
             continue
         for e in result.entries:
             detail = f": {e.detail}" if e.action == "refused" else ""
-            note(f"  {result.client:<16} {e.server:<24} {_LABELS[e.action]}{detail}  ({result.path}:{e.line})")
+            label = _LABELS[e.action]
+            if dry_run and e.action in ("wrapped", "unwrapped"):
+                label = f"would be {label}"
+            note(f"  {result.client:<16} {e.server:<24} {label}{detail}  ({result.path}:{e.line})")
         if result.message and result.status != "unchanged":
             note(f"  {result.path}: {result.message}")
     for warning in report.warnings:

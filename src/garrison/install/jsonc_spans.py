@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from garrison.errors import ConfigParseError
-from garrison.install.spans import MAX_NESTING, Member, Node, Replacement, line_of
+from garrison.install.spans import MAX_NESTING, Member, Node, Replacement, line_of, newline_of
 
 __all__ = ["json_insert_after", "json_list", "json_string", "parse_json_spans"]
 
@@ -153,7 +153,7 @@ def json_list(values: Sequence[str], *, like: Node | None, text: str) -> str:
     if like is not None and like.kind == "array" and like.items and "\n" in text[like.start:like.items[0].start]:
         item_indent = _line_indent(text, like.items[0].start)
         close_indent = _line_indent(text, like.end - 1)
-        newline = "\r\n" if "\r\n" in text else "\n"
+        newline = newline_of(text)
         joined = ("," + newline + item_indent).join(items)
         return "[" + newline + item_indent + joined + newline + close_indent + "]"
     return "[" + ", ".join(items) + "]"

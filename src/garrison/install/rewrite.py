@@ -17,7 +17,7 @@ from garrison.discovery.parsers import parse_config_text
 from garrison.discovery.shapes import entry_to_spec
 from garrison.errors import ConfigError
 from garrison.install.jsonc_spans import json_insert_after, json_list, json_string, parse_json_spans
-from garrison.install.spans import Member, Node, Replacement, apply_replacements, find_containers, line_of
+from garrison.install.spans import Member, Node, Replacement, apply_replacements, find_containers, line_of, newline_of
 from garrison.install.toml_spans import parse_toml_spans, toml_insert_after, toml_list, toml_string
 from garrison.install.wrapping import is_wrapped, unwrap_argv, wrap_argv
 from garrison.install.yaml_spans import ALIAS_STYLE, parse_yaml_spans, yaml_insert_after, yaml_list, yaml_string
@@ -140,7 +140,7 @@ def _entries(container: Node, doc_container: Any) -> list[tuple[str | int, str |
 
 def _separator(array: Node, text: str) -> str:
     """The text between two items of ``array`` as a new item would be laid out."""
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     first = array.items[0].start
     if array.style == "block":  # YAML: "- a\n  - b"
         return newline + " " * array.column + "- "

@@ -7,8 +7,11 @@ original text. Values themselves are read by the ordinary parsers; the span tree
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "apply_replacements",
     "find_containers",
     "line_of",
+    "newline_of",
 ]
 
 MAX_NESTING = 256
@@ -101,7 +105,18 @@ def apply_replacements(text: str, replacements: Sequence[Replacement]) -> str:
 
 def line_of(text: str, index: int) -> int:
     """1-based line number of character ``index``."""
-    return text.count("\n", 0, max(index, 0)) + 1
+    return bisect.bisect_left(_line_breaks(text), max(index, 0)) + 1
+
+
+@lru_cache(maxsize=4)
+def _line_breaks(text: str) -> tuple[int, ...]:
+    return tuple(m.start() for m in re.finditer("\n", text))
+
+
+@lru_cache(maxsize=4)
+def newline_of(text: str) -> str:
+    """The text's line break: ``\\r\\n`` when it uses them, else ``\\n``."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def _lookup(node: Node, key: str, rest: tuple[str, ...]) -> Iterator[tuple[Member, tuple[str, ...]]]:

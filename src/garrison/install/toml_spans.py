@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Sequence
 
 from garrison.errors import ConfigParseError
-from garrison.install.spans import MAX_NESTING, Member, Node, Replacement, line_of
+from garrison.install.spans import MAX_NESTING, Member, Node, Replacement, line_of, newline_of
 
 __all__ = ["parse_toml_spans", "toml_insert_after", "toml_list", "toml_string"]
 
@@ -239,7 +239,7 @@ def toml_list(values: Sequence[str], *, like: Node | None, text: str) -> str:
         close_indent = text[close_line:like.end - 1]
         if item_indent.strip(" \t") or close_indent.strip(" \t"):
             return "[" + ", ".join(items) + "]"
-        newline = "\r\n" if "\r\n" in text else "\n"
+        newline = newline_of(text)
         return "[" + newline + item_indent + ("," + newline + item_indent).join(items) + "," + newline \
             + close_indent + "]"
     return "[" + ", ".join(items) + "]"
@@ -249,5 +249,5 @@ def toml_insert_after(member: Member, key: str, value_text: str, text: str) -> R
     """Insert ``key = value`` after ``member``: on a new line in a table, after a comma in an inline table."""
     if member.inline:
         return Replacement(member.after, member.after, f", {key} = {value_text}")
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     return Replacement(member.after, member.after, f"{newline}{member.indent}{member.prefix}{key} = {value_text}")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from garrison.errors import ConfigParseError
-from garrison.install.spans import MAX_NESTING, Member, Node, Replacement
+from garrison.install.spans import MAX_NESTING, Member, Node, Replacement, newline_of
 
 __all__ = ["ALIAS_STYLE", "parse_yaml_spans", "yaml_insert_after", "yaml_list", "yaml_string"]
 
@@ -82,7 +82,7 @@ def yaml_list(values: Sequence[str], *, like: Node | None, text: str) -> str:
     """A YAML sequence of strings: block items at the old column when ``like`` was a block sequence."""
     items = [yaml_string(v) for v in values]
     if like is not None and like.kind == "array" and like.style == "block" and items:
-        newline = "\r\n" if "\r\n" in text else "\n"
+        newline = newline_of(text)
         return (newline + " " * like.column).join(f"- {item}" for item in items)
     return "[" + ", ".join(items) + "]"
 
@@ -95,5 +95,5 @@ def yaml_insert_after(member: Member, key: str, value_text: str, text: str) -> R
     end = len(text) if end < 0 else end
     if text.endswith("\r", 0, end):
         end -= 1
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     return Replacement(end, end, f"{newline}{member.indent}{key}: {value_text}")

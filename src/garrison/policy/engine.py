@@ -97,6 +97,7 @@ class _Plan:
     checking: tuple[Rule, ...]
     rates: tuple[RateLimit, ...]
     flow: FlowPolicy
+    flow_exempt: bool
 
 
 class Policy:
@@ -200,7 +201,8 @@ class Policy:
         sections = [s for s in spec.identities if s.match.matches(identity)]
         flow = next((s.flow for s in sections if s.flow is not None), spec.flow)
         plan = _Plan(vote, tuple(r for r in matching if r.arguments or r.max_total_bytes is not None),
-                     tuple(r for r in spec.rate_limits if r.applies(server, tool, identity)), flow)
+                     tuple(r for r in spec.rate_limits if r.applies(server, tool, identity)), flow,
+                     any(r.flow_exempt for r in matching))
         if len(self._plans) >= _PLAN_CACHE_SIZE:
             self._plans.clear()
         self._plans[key] = plan
@@ -250,7 +252,7 @@ class Policy:
         return asked
 
     def _flow(self, call: CallContext, state: PolicyState, plan: _Plan) -> PolicyDecision | None:
-        if not state.flow.sources:
+        if not state.flow.sources or plan.flow_exempt:
             return None
         caps = call.capabilities
         found: PolicyDecision | None = None
@@ -270,7 +272,8 @@ class Policy:
                 found = PolicyDecision(action, label, (
                     f"this session already {_SOURCE_TEXT[source]} (via {origin}), and tool {call.tool!r} on server "
                     f"{call.server!r} {what}, so the call {verb} under policy {label}. To change this, edit 'flow' "
-                    f"at {plan.flow.where}, or add a rule allowing this tool's arguments."), plan.flow.where)
+                    f"at {plan.flow.where}, or give a rule for this tool 'flow_exempt: true' (with argument "
+                    f"checks that keep it safe)."), plan.flow.where)
         return found
 
     def _rates(self, call: CallContext, identity: str, state: PolicyState, now: float,

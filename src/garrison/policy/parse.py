@@ -41,7 +41,8 @@ __all__ = ["SUPPORTED_VERSIONS", "compile_policy", "parse_policy"]
 SUPPORTED_VERSIONS = (1,)
 _TOP = ("version", "defaults", "limits", "flow", "rules", "rate_limits", "identities", "servers")
 _MATCH_KEYS = ("server", "tool", "identity")
-_RULE_KEYS = ("name", *_MATCH_KEYS, "action", "reason", "arguments", "max_total_bytes", "on_violation")
+_RULE_KEYS = ("name", *_MATCH_KEYS, "action", "reason", "arguments", "max_total_bytes", "on_violation",
+              "flow_exempt")
 _RATE_KEYS = ("name", *_MATCH_KEYS, "calls", "window", "algorithm", "burst", "per", "action")
 _ARG_KEYS = ("paths", "domains", "must_match", "must_not_match", "max_bytes", "required")
 _GUARD_KEYS = ("outputs", "argument_secrets")
@@ -166,9 +167,11 @@ def _rule(node: Node, what: str, home: str, seen: dict[str, str], identities: Na
         arguments=tuple(args),
         max_total_bytes=parse_bytes(total, f"{what}.max_total_bytes") if total is not None else None,
         on_violation=f.choice("on_violation", ("deny", "ask")) or "deny",
+        flow_exempt=bool(f.flag("flow_exempt")),
     )
-    if rule.action is None and not rule.arguments and rule.max_total_bytes is None:
-        raise node.fail(f"rule {name!r} does nothing: give it an 'action', 'arguments' or 'max_total_bytes'")
+    if rule.action is None and not rule.arguments and rule.max_total_bytes is None and not rule.flow_exempt:
+        raise node.fail(f"rule {name!r} does nothing: give it an 'action', 'arguments', 'max_total_bytes' "
+                        "or 'flow_exempt'")
     return rule
 
 
@@ -242,7 +245,7 @@ def compile_policy(root: Node | None, *, path: str, home: str) -> PolicySpec:
     top = Fields(root, "the policy", _TOP, required=("version",))
     version_node = top.get("version")
     assert version_node is not None
-    if version_node.value not in SUPPORTED_VERSIONS or isinstance(version_node.value, bool):
+    if type(version_node.value) is not int or version_node.value not in SUPPORTED_VERSIONS:
         raise version_node.fail(f"unsupported policy version {version_node.value!r} (supported: 1)")
 
     default: Action = "allow"

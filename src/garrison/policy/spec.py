@@ -99,6 +99,8 @@ class Rule:
     arguments: tuple[ArgConstraint, ...] = ()
     max_total_bytes: int | None = None
     on_violation: Action = "deny"
+    flow_exempt: bool = False
+    """Calls this rule matches skip the ``flow`` step (their argument checks still apply)."""
 
     def applies(self, server: str, tool: str, identity: str) -> bool:
         return (self.servers.matches(server) and self.tools.matches(tool)
