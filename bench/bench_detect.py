@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench_detect.py [--corpora ../shared/corpora] [--repeat 20] [--no-sqlite]
+    python bench/bench_detect.py [--corpora ../shared/corpora] [--repeat 20] [--tune] [--no-sqlite]
 
 Events: process-creation events (SigmaHQ regression events, OTRF process creations, and one synthetic event
 per Atomic Red Team Windows/Linux command, run by its executor's shell) plus the full OTRF Windows logs for the

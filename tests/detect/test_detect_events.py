@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from garrison.errors import ConfigError
+from garrison.errors import ConfigError, LimitExceeded
 from garrison.events import parse_audit_line, read_events, windows_event
 from garrison.events.auditd import audit_events
 from garrison.model import LogSource
@@ -135,3 +135,13 @@ def test_otrf_files_read_without_problems(corpora: Path) -> None:
         raw = read_events(path)
         assert not raw.problems
         assert [e.fields for e in raw.events] == [e.fields for e in parsed.events]
+
+
+def test_record_limit(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    line = json.dumps({"time": 0, "logsource": {"product": "p"}, "fields": {}})
+    path.write_text("\n".join([line] * 5) + "\n", encoding="utf-8")
+    assert len(read_events(path, max_events=5).events) == 5
+    with pytest.raises(LimitExceeded, match="more than 4 records") as err:
+        read_events(path, max_events=4)
+    assert err.value.where == f"{path}:5"

@@ -241,7 +241,8 @@ def test_call_recorder_emits_one_event_per_exchange() -> None:
     assert event.source == "garrison.wrap"
     assert event.time == 100.0
     assert dict(event.fields) == {
-        "server": "files", "method": "tools/call", "tool": "echo", "arguments_shape": {"text": "str"},
+        "server": "files", "client": None, "method": "tools/call", "tool": "echo",
+        "arguments_shape": {"text": "str"},
         "decision": "pass", "reason": None, "latency_ms": 250.0, "result_bytes": len(b"original"),
         "is_error": False,
     }

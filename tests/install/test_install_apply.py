@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from install_machine import LAUNCHER, Machine, snapshot_tree, where
 
 from garrison.discovery import discover
@@ -260,3 +261,36 @@ def test_uninstall_dry_run_shows_the_restore(linux_machine: Machine, tmp_path: P
     restored = [f for f in report.files if f.status == "would-change"]
     assert restored
     assert all(f.message == "restored from backup" and "-" in f.diff for f in restored)
+
+
+def test_a_run_stopped_before_its_manifest_said_written_is_still_undone(linux_machine: Machine,
+                                                                         tmp_path: Path) -> None:
+    m = linux_machine
+    original = snapshot_tree(m.root)
+    backups = tmp_path / "backups"
+    report = install(where(m), launcher=LAUNCHER, backup_root=backups, now=now)
+    assert report.backup_dir is not None
+    manifest = Path(report.backup_dir) / "manifest.json"
+    doc = json.loads(manifest.read_text())
+    for entry in doc["files"]:
+        entry["status"] = "pending"
+    manifest.write_text(json.dumps(doc))
+    uninstall(where(m), backup_root=backups, now=now)
+    assert snapshot_tree(m.root) == original
+
+
+def test_an_edit_that_does_not_read_back_is_never_written(linux_machine: Machine, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from garrison.install import rewrite
+
+    broken = replace(rewrite._SYNTAX["json"], string=lambda value: '"' + value)  # an unterminated string
+    monkeypatch.setitem(rewrite._SYNTAX, "json", broken)
+    m = linux_machine
+    before = snapshot_tree(m.root)
+    report = install(where(m), launcher=LAUNCHER, backup_root=tmp_path / "backups", now=now)
+    json_files = {f.path for f in report.files if f.path.endswith(".json") and "// " not in Path(f.path).read_text()}
+    failed = {f.path for f in report.files if f.status == "failed"}
+    assert json_files <= failed
+    assert all("would not parse" in f.message for f in report.files if f.path in json_files)
+    assert all(snapshot_tree(m.root)[p] == before[p] for p in failed)
+    assert not report.complete

@@ -199,3 +199,18 @@ def test_bom_and_crlf_are_kept() -> None:
     assert plan.new.startswith("\ufeff{\r\n")
     assert plan.new.count("\r\n") == 5
     assert unwrap(plan.new, JSONC).new.replace(', "args": []', "") == text
+
+
+def test_yaml_entry_that_is_an_alias_is_refused() -> None:
+    text = "templates:\n  - &srv {name: a, command: npx}\nmcpServers:\n  - *srv\n"
+    plan = wrap(text, YAML_LIST)
+    assert not plan.changed
+    assert [(e.server, e.action) for e in plan.entries] == [("a", "refused")]
+    assert "alias" in plan.entries[0].detail
+
+
+def test_yaml_merge_key_without_own_command_is_refused() -> None:
+    text = "base: &base {command: npx}\nmcpServers:\n  - name: a\n    <<: *base\n    args: [x]\n"
+    plan = wrap(text, YAML_LIST)
+    assert not plan.changed
+    assert [(e.server, e.action, e.detail) for e in plan.entries] == [("a", "refused", "no command to replace")]

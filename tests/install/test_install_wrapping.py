@@ -42,3 +42,11 @@ def test_default_launcher_prefers_the_script_beside_the_interpreter() -> None:
         "/venv/bin/python", "-m", "garrison")
     assert default_launcher("C:\\Py\\Scripts\\python.exe", "win32",
                             exists={"C:\\Py\\Scripts\\garrison.exe"}.__contains__) == ("C:\\Py\\Scripts\\garrison.exe",)
+
+
+@pytest.mark.parametrize("name", ["--", "-x", "--name"])
+def test_a_name_that_looks_like_an_option_is_joined_to_it(name: str) -> None:
+    command, args = wrap_argv(("/g/garrison",), name, "srv", ["a"])
+    assert args == ["wrap", f"--name={name}", "--", "srv", "a"]
+    assert args.index("--") == 2
+    assert unwrap_argv(command, args) == ("srv", ["a"])

@@ -139,16 +139,22 @@ _FLOW = re.compile(
     r"\b(?:send|sends|sent|sending|e-?mail(?:s|ed|ing)?|upload(?:s|ed|ing)?|forward(?:s|ed|ing)?|"
     r"transmit(?:s|ted|ting)?|exfiltrat\w*|leak(?:s|ed|ing)?|b?cc|post(?:s|ed|ing)?\s+(?:it|them|this|that)\s+to|"
     r"shar(?:e|es|ed|ing)\s+(?:\S+\s+){0,4}with|relay(?:s|ed)?|sync(?:s|ed)?\s+(?:\w+\s+){0,3}to|"
-    r"append(?:s|ed|ing)?|attach(?:es|ed|ing)?|embed(?:s|ded|ding)?)\b",
+    r"append(?:s|ed|ing)?|attach(?:es|ed|ing)?|embed(?:s|ded|ding)?|carr(?:y|ies|ied)|"
+    r"let\s+(?:\S+\s+){1,6}?know|hand(?:s|ed)?\s+(?:\w+\s+){0,3}?over|"
+    # the same verbs in other common languages (model-facing text is not always English)
+    r"env[ií]a|enviar|envoie|envoyer|envoyez|sende|senden|schicke|schicken|invia|inviare|envie|"
+    r"inclu(?:ye|ir|ez|re|a)|adjunta|joins?|h[aä]nge)\b",
 )
 """Verbs that move data somewhere in any form (``sends``, ``appending``)."""
 _FLOW_IMPERATIVE = re.compile(
-    r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set)\b")
+    r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set|populate|"
+    r"record|log|save)\b")
 """Verbs that move data only when the model is told to (``include X``, not ``this includes X``)."""
 _ACCESS = re.compile(
     r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
     r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|query|request|curl|"
-    r"wget|download|visit|"
+    r"wget|download|visit|look\s+(?:for|up|through|in)|search\s+(?:for|through)|scan|"
+    r"lee|leer|lis|lire|lisez|lies|lesen|leggi|leggere|recopila|sammle|"
     r"contents?\s+of)\b",
 )
 SENSITIVE_PATH = re.compile(
@@ -164,7 +170,11 @@ _SENSITIVE_NOUN = re.compile(
     r"\b(?:private\s+keys?|ssh\s+keys?|api[\s_-]*keys?|access\s+keys?|secret\s+keys?|secrets|credentials?|"
     r"passwords?|passphrases?|seed\s+phrases?|mnemonic|(?:auth|access|session|bearer|refresh|api|oauth|secret|"
     r"github|jwt|personal\s+access)\s+tokens?|"
-    r"cookies|environment\s+variables|env\s+vars|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
+    r"cookies|environment\s+variables?|env\s+vars|\w*_(?:secret|token|password|passwd|credentials?|api_key|"
+    r"access_key)\w*|database_url|"
+    r"(?:credit\s+|debit\s+|bank\s+)?card\s+(?:numbers?|details)|cvv|cvc|passport(?:\s+numbers?)?|"
+    r"social\s+security(?:\s+numbers?)?|ssn|dates?\s+of\s+birth|(?:insurance|tax|account)\s+numbers?|"
+    r"bank\s+(?:details|accounts?|logins?)|saved\s+passwords|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
     r"keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
 )
 _CONTEXT = re.compile(
@@ -175,7 +185,16 @@ _CONTEXT = re.compile(
     r"identity)|(?:the\s+)?user'?s\s+(?:messages|data|files|e-?mails|contacts|documents|personal\s+\w+|history|"
     r"profile)|full\s+context|entire\s+context|internal\s+context|all\s+(?:available\s+)?tools|"
     r"list\s+of\s+(?:available\s+)?tools|tools?\s+list|(?:llm|model|assistant|ai)\s+(?:model\s+)?name|contents?\s+of\s+(?:any|all|every|the\s+user)"
-    r"|all\s+(?:files|documents|e-?mails|contacts))\b",
+    r"|all\s+(?:files|documents|e-?mails|contacts))\b|"
+    r"\b(?:in|from|of)\s+(?:this|the\s+current|the|your)\s+(?:chat|conversation|session|thread)\b|"
+    r"\b(?:earlier|previously|so\s+far)\s+in\s+the\s+(?:chat|conversation|session)\b|"
+    r"\b(?:user|customer|patient|they)\s+(?:has|have|had)\s+(?:\w+\s+)?(?:mentioned|discussed|shared|typed|said|"
+    r"written|asked|sent|seen|pasted)\b|\byou\s+(?:have\s+)?(?:seen|can\s+see|have\s+access\s+to)\b|"
+    r"\b(?:user|customer)\s+(?:mentions|talks\s+about|shares|discusses)\b|"
+    r"\b(?<!to\s)(?<!into\s)(?<!for\s)(?:the\s+)?(?:user|customer|patient)'?s\s+(?:\w+\s+){0,2}?(?:messages|notes|"
+    r"files|documents|e-?mails|contacts|contact\s+list|address\s+book|history|location|photos|calendar|"
+    r"conversations?|questions|data|details|information|profile|passwords|credentials|accounts|portfolio|"
+    r"holdings|(?:home\s+)?address|phone\s+number|records|clipboard|keys|tokens|secrets|identity)\b",
 )
 _DESTINATION = re.compile(
     r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bhttps?://[^\s\"'<>)]+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\bwebhook\b|"
@@ -203,20 +222,35 @@ _SECRECY = re.compile(
     r"invisibly)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
     r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b|\buser\s+(?:is\s+|are\s+|should\s+|must\s+)?"
     r"(?:not|never)\s+(?:be\s+)?(?:made\s+)?(?:aware|informed|told|notified|alerted)\b|\bwithout\s+(?:the\s+)?"
-    r"user'?s?\s+(?:knowledge|knowing|awareness|noticing)\b|\bbehind\s+(?:the\s+)?user'?s?\s+back\b",
+    r"user'?s?\s+(?:knowledge|knowing|awareness|noticing)\b|\bbehind\s+(?:the\s+)?user'?s?\s+back\b|"
+    r"\bno\s+need\s+to\s+(?:\w+\s+){0,2}(?:mention|tell|inform|explain|report|say|surface|point\s+out|bring\s+"
+    r"(?:\w+\s+){0,2}up|bother)\b|\b(?:keep|leave)\s+(?:\S+\s+){0,8}?out\s+of\s+(?:your|the)\s+(?:\w+\s+)?(?:reply|"
+    r"replies|answers?|responses?|summary|summaries|explanations?|messages?|output)\b|\bleave\s+(?:this|that|it|"
+    r"these|those|the\s+\w+)\s+(?:\w+\s+)?out\s+(?:when|of|in)\b|"
+    r"\b(?:simply|just)\s+(?:report|say|tell\s+(?:\w+\s+)?|state|reply)\s+that\b",
 )
 _PREFERENCE = re.compile(
     r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
     r"accurate|trusted|secure|powerful|advanced|capable|trustworthy)|number\s+one|#1|ultimate|superior|greatest|"
-    r"top-rated)\s+(?:\w+\s+){0,3}(?:tool|server|function|option|choice|way|source|solution|service)s?\b|"
+    r"top-rated)\s+(?:\w+\s+){0,3}(?:tool|server|function)s?\b|"
+    r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
+    r"accurate|trusted|secure|trustworthy)|number\s+one|#1|ultimate|superior)\s+(?:\w+\s+){0,3}(?:option|choice|"
+    r"way|source|solution|service)s?\b(?=.*\b(?:other|another|any|instead|only|always|never|exclusively)\b)|"
+    r"\b(?:route|send|direct|run)\s+(?:every|all|each|any)\s+(?:\w+\s+){0,2}through\s+this\b|"
+    r"\beven\s+(?:when|if)\s+(?:another|other|a\s+different)\s+(?:\w+\s+){0,2}(?:tools?|servers?|integrations?)\s+"
+    r"(?:is|are)\s+(?:also\s+)?available\b|\b(?:rely|depend)\s+(?:solely|only|exclusively)\s+on\b|"
+    r"\bonly\s+rely\s+on\b|\b(?:results?|answers?|data)\s+from\s+(?:any\s+)?(?:other|another)\s+(?:\w+\s+){0,2}"
+    r"(?:tools?|servers?|integrations?|plugins?|providers?)\s+(?:are|is)\s+(?:\w+\s+){0,2}(?:stale|fabricated|"
+    r"unreliable|wrong|inaccurate|outdated|fake|incorrect)\b|"
     r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+){0,2}"
     r"(?:tools?|servers?|functions?|options?)\b|"
     rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
     r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
     r"\bno\s+other\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:is|are|can\s+be)\s+(?:\w+\s+)?(?:trustworthy|"
     r"reliable|accurate|safe|secure|correct|trusted)\b|"
-    r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+(?:\w+\s+)?"
-    r"(?:unreliable|broken|deprecated|unsafe|outdated|inaccurate|insecure|compromised|malicious|wrong)\b|"
+    r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?|integrations?)\s+(?:\w+\s+)?(?:are|is|may\s+be|will\s+be|"
+    r"have\s+been|has\s+been)\s+(?:\w+\s+)?(?:unreliable|broken|deprecated|unsafe|outdated|inaccurate|insecure|"
+    r"compromised|malicious|wrong|stale|fabricated|flagged)\b|"
     r"\b(?:prefer|prioriti[sz]e)\s+this\s+(?:tool|server|function)\b",
 )
 _DEPRECATED = re.compile(
@@ -233,25 +267,31 @@ _OTHER_OPERATION = re.compile(
     r"running|execute|executing|invoke|invoking|perform|performing|respond|responding|answer|answering)\s+"
     r"(?:any|another|other|every|each|a|the|an)?\s*(?!this\b)(\w+)|"
     r"\b(?:when|whenever|before|after|once|if|should)\s+(?:the\s+|any\s+|another\s+|other\s+|an?\s+)?"
-    r"(?:\w+\s+){0,2}(?:tool|server|function|integration)s?\s+(?:is\s+|are\s+|be\s+)?(?!this\b)(\w+)",
+    r"(?:\w+\s+){0,2}(?:tool|server|function|integration)s?\s+(?:is\s+|are\s+|be\s+)?(?!this\b)(\w+)|"
+    r"\b(?:when|whenever|every\s+time|each\s+time)\s+(?:a|an|any)\s+(?:\w+\s+){0,4}(?:is|are|gets?)\s+"
+    r"(?:being\s+)?(prepared|sent|created|made|composed|drafted|scheduled|submitted|initiated|paid|booked)\b",
 )
 _TAMPER = re.compile(
     r"\b(?:replace|modify|change|alter|override|rewrite|swap|substitute|tamper)\w*\s+(?:\w+\s+){0,3}"
     r"(?:values?|results?|arguments?|parameters?|inputs?|outputs?|responses?|answers?|recipients?|amounts?|"
-    r"destinations?|accounts?|iban|address(?:es)?|urls?|paths?|payees?)\b",
+    r"destinations?|accounts?|iban|address(?:es)?|urls?|paths?|payees?)\b|"
+    r"\b(?:use|send\s+(?:it|them)\s+to|pay)\s+(?:\S+\s+){1,6}?instead\s+of\s+(?:the\s+)?(?:one|ones|account|"
+    r"address|recipient|iban|number|details)\b",
 )
 _ADDRESSED = re.compile(
-    r"^\W*(?:always|never|do\s+not|don't|please|make\s+sure|ensure|remember|first|then|also|before|after|when|"
+    r"^\W*(?:always|never|do\s+not|don't|please|kindly|make\s+sure|ensure|remember|first|then|also|before|after|when|"
     r"whenever|you|must|important|note|(?![a-z]*[^s]s\b)[a-z]+\s+(?:the|all|any|every|these|your|it|them)\b)|"
     r"\b(?:you|the\s+(?:assistant|ai|model|llm|agent))\s+(?:must|should|shall|need\s+to|have\s+to|are\s+required|"
     r"will\s+need)\b|\b(?:must|should|shall)\s+(?:always\s+)?(?:be\s+)?(?:\w+ed|\w+)\b|"
-    r"\bthe\s+(?:assistant|agent|model|llm|ai)\b(?!'s|\s+name)",
+    r"\bthe\s+(?:assistant|agent|model|llm|ai)\b(?!'s|\s+name)|"
+    r"\b(?:tips?|notes?|hints?)\s+for\s+(?:the\s+)?(?:assistants?|agents?|models?|llms?|ai)\b",
 )
 _IMPERATIVE_CLAUSE = re.compile(
     r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|to)\s+)(?:include|add|put|insert|fill|provide|supply|"
     r"pass|copy|submit|store|write|paste|place|set|send|read|collect|gather|attach|append|embed|forward|upload|"
     r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query|post|share|email|transmit|report|sync|"
-    r"log|save|request|visit|download)\s+(?:the|a|an|all|any|every|its|their|your|this|these|it|them|my|our|"
+    r"log|save|request|visit|download|populate|carry|look|search|collect)\s+(?:(?:in|out|over|up|down|along|back|"
+    r"for|through)\s+(?:with\s+)?)?(?:the|a|an|all|any|every|its|their|your|this|these|those|that|it|them|my|our|"
     r"user|[`'\"~/.$]|https?://|\w+'s\b|\w+\s+(?:of|from|in)\b)",
 )
 """A clause that opens with a base-form verb and its object: an order, wherever it sits in the sentence."""
@@ -283,11 +323,16 @@ _GATES: dict[str, _Gate] = {
     "noun": (_SENSITIVE_NOUN, frozenset(
         "private ssh api access secret secrets credential credentials password passwords passphrase passphrases "
         "seed mnemonic auth session bearer refresh cookies environment env shell command bash browser keychain "
-        "client mcp token tokens oauth jwt".split()), frozenset(), ()),
+        "client mcp token tokens oauth jwt variable card cvv cvc passport social ssn birth insurance tax account "
+        "numbers number bank saved database".split()), frozenset(), ("_secret", "_token", "_passw", "_credential",
+                                                                     "_api_key", "_access_key")),
     "context": (_CONTEXT, frozenset(
         "conversation chat messages prompt prompts instructions context name identity data files emails mails "
         "contacts documents personal history profile tools tool contents content everything turns exchanges "
-        "queries requests".split()),
+        "queries requests session thread earlier previously far mentioned discussed shared typed said written "
+        "asked sent seen pasted see access mentions talks shares discusses notes location photos calendar "
+        "conversations questions details information passwords credentials accounts portfolio holdings address "
+        "phone records clipboard keys tokens secrets".split()),
         frozenset(), ()),
     "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
                     ("@", "http")),
@@ -297,19 +342,21 @@ _GATES: dict[str, _Gate] = {
                                  "display", "report", "explain", "say", "ask", "warn", "omit", "hid", "exclude",
                                  "remove", "conceal", "suppress", "visible", "surface", "know", "see", "notice",
                                  "told", "keep", "hide", "omitted") | frozenset(
-        "silently secretly covertly quietly discreetly invisibly behind shown hidden".split()), frozenset(), ()),
+        "silently secretly covertly quietly discreetly invisibly behind shown hidden need leave simply "
+        "just".split()), frozenset(), ()),
     "preference": (_PREFERENCE, frozenset(
         "best only most number ultimate superior greatest top instead rather over before other another different "
-        "prefer prioritize prioritise 1".split()), frozenset(
+        "prefer prioritize prioritise 1 route send direct run even rely depend results result answers data "
+        "solely".split()), frozenset(
         "tool tools server servers function functions option options choice choices way ways source sources "
-        "solution solutions service services".split()), ()),
+        "solution solutions service services this integration integrations plugins providers on".split()), ()),
     "deprecated": (_DEPRECATED, frozenset(
         "deprecated obsolete discontinued retired longer replaced superseded moved".split()), frozenset(), ()),
     "other": (_OTHER_OPERATION, frozenset("before after whenever every each prior when once if should".split()),
               frozenset(), ()),
     "tamper": (_TAMPER, _forms("replac", "replace", "modif", "modify", "chang", "change", "alter", "overrid",
                                "override", "overridden", "rewrit", "rewrite", "rewritten", "swap", "swapp",
-                               "substitut", "substitute", "tamper"), frozenset(), ()),
+                               "substitut", "substitute", "tamper") | frozenset(("instead",)), frozenset(), ()),
     "elsewhere": (_OTHER_SERVER, frozenset("server mcp integration plugin extension".split()), frozenset(), ()),
 }
 

@@ -111,6 +111,8 @@ def _report(report: RunReport, *, dry_run: bool) -> int:
             note(f"garrison: could not process {result.message}")
             continue
         for e in result.entries:
+            if report.operation == "uninstall" and e.action not in ("unwrapped", "refused"):
+                continue  # uninstall lists what it changes or could not change
             detail = f": {e.detail}" if e.action == "refused" else ""
             label = _LABELS[e.action]
             if dry_run and e.action in ("wrapped", "unwrapped"):

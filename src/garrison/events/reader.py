@@ -26,10 +26,20 @@ from garrison.events.auditd import AuditRecord, audit_events, parse_audit_line, 
 from garrison.events.windows import is_windows_record, windows_event
 from garrison.model import Event, LogSource
 
-__all__ = ["MAX_LINE_BYTES", "MAX_STREAM_BYTES", "EventRead", "ReadProblem", "native_event", "read_events"]
+__all__ = [
+    "MAX_EVENTS",
+    "MAX_LINE_BYTES",
+    "MAX_STREAM_BYTES",
+    "EventRead",
+    "ReadProblem",
+    "native_event",
+    "read_events",
+]
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_STREAM_BYTES = 256 * 1024 * 1024
+MAX_EVENTS = 2_000_000
+"""Records per file; a larger file is refused (split it) rather than read into memory unbounded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +150,9 @@ def _line_values(path: Path, problems: list[ReadProblem]) -> Iterator[tuple[int,
                 problems.append(ReadProblem(where, f"invalid JSON: {err}"))
 
 
-def read_events(path: Path) -> EventRead:
-    """Read one event file. Raises :class:`ConfigError` only when the file itself cannot be opened."""
+def read_events(path: Path, *, max_events: int = MAX_EVENTS) -> EventRead:
+    """Read one event file. Raises :class:`ConfigError` when the file cannot be opened and
+    :class:`LimitExceeded` when it holds more than ``max_events`` records."""
     if not path.is_file():
         raise ConfigError("no such event file", where=str(path))
     problems: list[ReadProblem] = []
@@ -152,6 +163,8 @@ def read_events(path: Path) -> EventRead:
             else _json_values(path)
         for number, value in values:
             where = f"{path}:{number}"
+            if len(events) + len(audit) >= max_events:
+                raise LimitExceeded(f"more than {max_events} records; split the file", where=where)
             try:
                 if isinstance(value, str):
                     audit.append(parse_audit_line(value, where=where))
@@ -168,6 +181,8 @@ def read_events(path: Path) -> EventRead:
                                       where=where)
             except GarrisonError as err:
                 problems.append(ReadProblem(err.where or where, err.message))
+    except LimitExceeded:
+        raise
     except GarrisonError as err:
         problems.append(ReadProblem(err.where or str(path), err.message))
     except (OSError, UnicodeDecodeError) as err:

@@ -62,8 +62,7 @@ def builtin_rules_dir() -> Path:
 
 def _rule_files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()
-                      and not p.name.endswith((".samples.yml", ".samples.yaml")))
+        return sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file())
     if path.is_file():
         return [path]
     raise ConfigError("no such rule file or folder", where=str(path))

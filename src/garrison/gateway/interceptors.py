@@ -14,6 +14,10 @@ Hooks and what each decision means there (``fwd`` = forward to the other side)::
     on_server_notification(msg, s)     fwd   fwd the new body       (= drop)                   discard
     on_server_response(req, resp, s)   fwd   client gets new body   client gets this instead   = reply error
 
+``Decision.note(reason)`` passes but keeps the reason in the exchange (a flag for the record);
+``Decision.ask(params, reason)`` on a client request holds it while the relay asks the person at the client
+(``elicitation/create``): accepted → forwarded, declined or timed out → refused.
+
 ``on_complete(exchange, s)`` observes every finished client request (answered, refused, timed out, lost when
 the server died) and returns nothing; it is how the call-record interceptor feeds the event sink.
 
@@ -59,7 +63,7 @@ __all__ = [
     "Verdict",
 ]
 
-Action = Literal["pass", "rewrite", "reply", "drop"]
+Action = Literal["pass", "rewrite", "reply", "drop", "ask"]
 Outcome = Literal["forwarded", "rewritten", "replied", "timeout", "upstream_closed", "oversize"]
 EventSink = Callable[[Event], None]
 
@@ -94,6 +98,17 @@ class Decision:
     def drop(cls, reason: str) -> Decision:
         return cls("drop", None, reason)
 
+    @classmethod
+    def note(cls, reason: str) -> Decision:
+        """Pass, but keep ``reason`` in the exchange's decisions (a flag worth recording)."""
+        return cls("pass", None, reason)
+
+    @classmethod
+    def ask(cls, elicitation: Mapping[str, Any], reason: str) -> Decision:
+        """Hold a client request and ask the person at the client (``elicitation/create`` with these params);
+        the relay forwards it if they accept and refuses it otherwise."""
+        return cls("ask", dict(elicitation), reason)
+
 
 PASS = Decision()
 
@@ -108,6 +123,12 @@ class SessionState:
     server_info: Mapping[str, Any] | None = None
     tools_listed: frozenset[str] = frozenset()
     """Names in the last ``tools/list`` result the client received."""
+    identity: str | None = None
+    """The authenticated client identity (the HTTP gateway's bearer token); ``None`` behind ``garrison wrap``."""
+    client_capabilities: Mapping[str, Any] | None = None
+    """``capabilities`` the client declared in ``initialize``."""
+    instructions: str | None = None
+    """The server's ``instructions`` from its ``initialize`` result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +149,9 @@ class Verdict:
     forward: Message | None
     reply: Mapping[str, Any] | None = None
     decisions: tuple[Decision, ...] = ()
+    ask: Mapping[str, Any] | None = None
+    """Set when an interceptor asked for a person's approval: the ``elicitation/create`` params; ``forward``
+    is the request to send if they accept."""
 
 
 class Interceptor(Protocol):
@@ -203,6 +227,8 @@ class InterceptorChain:
                 decisions.append(_failed(interceptor.name, err))
                 return current, decisions
             if decision.action == "pass":
+                if decision.reason is not None:
+                    decisions.append(replace(decision, by=interceptor.name))
                 continue
             decision = replace(decision, by=interceptor.name)
             decisions.append(decision)
@@ -216,11 +242,13 @@ class InterceptorChain:
         current, decisions = self._run(msg, hook)
         if decisions and decisions[-1].action in ("reply", "drop"):
             return Verdict(None, _answer(msg.id, decisions[-1]), tuple(decisions))
+        if decisions and decisions[-1].action == "ask" and decisions[-1].body is not None:
+            return Verdict(current, None, tuple(decisions), ask=decisions[-1].body)
         return Verdict(current, None, tuple(decisions))
 
     def _notification(self, msg: Message, hook: Callable[[Interceptor, Message], Decision]) -> Verdict:
         current, decisions = self._run(msg, hook)
-        if decisions and decisions[-1].action in ("reply", "drop"):
+        if decisions and decisions[-1].action in ("reply", "drop", "ask"):
             return Verdict(None, None, tuple(decisions))
         return Verdict(current, None, tuple(decisions))
 
@@ -238,7 +266,7 @@ class InterceptorChain:
 
     def server_response(self, request: Message, response: Message, session: SessionState) -> Verdict:
         current, decisions = self._run(response, lambda i, m: i.on_server_response(request, m, session))
-        if decisions and decisions[-1].action in ("reply", "drop"):
+        if decisions and decisions[-1].action in ("reply", "drop", "ask"):
             current = response.with_body(_answer(request.id, decisions[-1]))
         return Verdict(current, None, tuple(decisions))
 
@@ -265,3 +293,6 @@ class CallRecord:
     result_bytes: int | None
     is_error: bool
     request_id: int | str | None
+    identity: str | None = None
+    client: str | None = None
+    """``clientInfo.name`` from ``initialize``."""

@@ -64,6 +64,12 @@ def _decision(exchange: Exchange) -> tuple[str, str | None]:
         return "rewrite:" + ",".join(str(d.by) for d in rewrites), "; ".join(str(d.reason) for d in rewrites)
     if exchange.outcome in ("timeout", "upstream_closed", "oversize"):
         return exchange.outcome, None
+    asked = [d for d in exchange.decisions if d.action == "ask"]
+    notes = [d for d in exchange.decisions if d.action == "pass" and d.reason is not None]
+    if asked:
+        return f"ask:{asked[-1].by}", "; ".join(str(d.reason) for d in asked + notes)
+    if notes:
+        return "flag:" + ",".join(str(d.by) for d in notes), "; ".join(str(d.reason) for d in notes)
     return "pass", None
 
 
@@ -83,13 +89,21 @@ def record_of(exchange: Exchange, session: SessionState) -> CallRecord:
         result_bytes=response.size if response is not None else None,
         is_error=response is None or response.kind == "error" or bool((response.result or {}).get("isError")),
         request_id=request.id,
+        identity=session.identity,
+        client=_client(session),
     )
+
+
+def _client(session: SessionState) -> str | None:
+    name = session.client_info.get("name") if session.client_info else None
+    return name if isinstance(name, str) else None
 
 
 def record_event(record: CallRecord) -> Event:
     category = "tool_call" if record.method == "tools/call" else "mcp_request"
     fields = {
         "server": record.server,
+        "client": record.client,
         "method": record.method,
         "tool": record.tool,
         "arguments_shape": record.argument_shape,
@@ -100,6 +114,9 @@ def record_event(record: CallRecord) -> Event:
         "is_error": record.is_error,
     }
     links = {"server": record.server}
+    if record.identity is not None:
+        fields["identity"] = record.identity
+        links["identity"] = record.identity
     if record.request_id is not None:
         links["call_id"] = str(record.request_id)
     return Event(time=record.time, logsource=LogSource(product="mcp", category=category), fields=fields,

@@ -104,7 +104,7 @@ def config_files(machine: Machine) -> tuple[list[tuple[str, FileForm]], list[str
                             "were processed")
             paths = paths[:MAX_GLOB_MATCHES]
         for path in paths:
-            key = os.path.normcase(os.path.normpath(path))
+            key = os.path.normcase(os.path.realpath(path))
             if key in seen:
                 continue
             seen.add(key)
@@ -191,8 +191,12 @@ def _restore_chain(current: bytes, records: Sequence[BackupRecord]) -> tuple[byt
 
 
 def _install_records(records: Sequence[BackupRecord], real_path: str) -> list[BackupRecord]:
-    """Written install records of one file since its last uninstall, oldest first."""
-    mine = [r for r in records if r.real_path == real_path and r.status == "written"]
+    """Install records of one file since its last uninstall, oldest first.
+
+    ``pending`` records count too: the run may have stopped after the rename but before the manifest said so,
+    and a record is only ever used when the file's hash equals the bytes it says were written.
+    """
+    mine = [r for r in records if r.real_path == real_path and r.status in ("written", "pending")]
     last_uninstall = max((i for i, r in enumerate(mine) if r.operation == "uninstall"), default=-1)
     return [r for r in mine[last_uninstall + 1:] if r.operation == "install"]
 

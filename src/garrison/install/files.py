@@ -38,6 +38,8 @@ class FileBytes:
     """Where the bytes live (symlinks resolved): the path that is replaced."""
     data: bytes
     mode: int
+    owner: tuple[int, int] | None = None
+    """``(uid, gid)`` on POSIX: kept on the replacement when Garrison runs with the right to (as root)."""
 
     @property
     def sha256(self) -> str:
@@ -48,7 +50,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_bytes(path: str, max_bytes: int) -> tuple[bytes, int] | None:
+def _read_bytes(path: str, max_bytes: int) -> tuple[bytes, os.stat_result] | None:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, NotADirectoryError):
@@ -76,7 +78,7 @@ def _read_bytes(path: str, max_bytes: int) -> tuple[bytes, int] | None:
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise ConfigParseError(f"file grew past the {max_bytes}-byte limit; not touched", path=path)
-    return data, stat.S_IMODE(info.st_mode)
+    return data, info
 
 
 def read_config(path: str, *, max_bytes: int = MAX_CONFIG_BYTES) -> FileBytes | None:
@@ -85,7 +87,9 @@ def read_config(path: str, *, max_bytes: int = MAX_CONFIG_BYTES) -> FileBytes | 
     got = _read_bytes(real, max_bytes)
     if got is None:
         return None
-    return FileBytes(path, real, got[0], got[1])
+    data, info = got
+    owner = (info.st_uid, info.st_gid) if os.name == "posix" else None
+    return FileBytes(path, real, data, stat.S_IMODE(info.st_mode), owner)
 
 
 def _fsync_dir(directory: str) -> None:
@@ -110,6 +114,8 @@ def atomic_replace(original: FileBytes, data: bytes, *, before_replace: ReplaceH
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, original.mode)
+        if original.owner is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.chown(tmp, *original.owner)
         if before_replace is not None:
             before_replace(original.path)
         now = _read_bytes(target, max_bytes)

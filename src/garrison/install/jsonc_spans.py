@@ -94,7 +94,10 @@ class _Reader:
             key_start = self.pos
             self.pos = self.string_end()
             key_end = self.pos
-            key = json.loads(self.text[key_start:key_end])
+            try:
+                key = json.loads(self.text[key_start:key_end])
+            except ValueError:
+                raise self.fail("invalid key") from None
             self.skip()
             if not self.text.startswith(":", self.pos):
                 raise self.fail("expected ':'")

@@ -29,7 +29,7 @@ EntryAction = Literal["wrapped", "unwrapped", "already-wrapped", "not-wrapped", 
 """``wrapped``/``unwrapped`` changed; ``already-wrapped`` (install) and ``not-wrapped`` (uninstall) left as
 they are; ``remote`` an HTTP/SSE server (use ``garrison gateway``); ``no-command`` nothing to launch;
 ``refused`` the entry cannot be edited safely (the reason is in ``detail``)."""
-Path = tuple[str | int, ...]
+DocPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +103,13 @@ def _get(doc: Any, seg: str | int) -> Any:
     raise KeyError(seg)
 
 
-def _at(doc: Any, path: Path) -> Any:
+def _at(doc: Any, path: DocPath) -> Any:
     for seg in path:
         doc = _get(doc, seg)
     return doc
 
 
-def _set(doc: Any, path: Path, value: Any) -> None:
+def _set(doc: Any, path: DocPath, value: Any) -> None:
     parent = _at(doc, path[:-1])
     last = path[-1]
     if isinstance(parent, Mapping):
@@ -122,7 +122,7 @@ class _Edit:
     """One entry's rewrite: the text replacements and the document values they must produce."""
 
     replacements: list[Replacement]
-    values: list[tuple[Path, Any]]
+    values: list[tuple[DocPath, Any]]
 
 
 def _entries(container: Node, doc_container: Any) -> list[tuple[str | int, str | None, Node, int]]:
@@ -153,13 +153,15 @@ def _separator(array: Node, text: str) -> str:
     return ", "
 
 
-def _edit_entry(entry: Node, entry_path: Path, command: str, args: Sequence[str], text: str,
+def _edit_entry(entry: Node, entry_path: DocPath, command: str, args: Sequence[str], text: str,
                 syntax: _Syntax, keep: int) -> _Edit | str:
     """Replacements that set the entry's command and args; a reason string when that cannot be done safely.
 
     ``keep`` trailing items of the existing ``args`` array are the same values in the new list; their text
     is kept as written.
     """
+    if entry.style == ALIAS_STYLE:
+        return "the entry is a YAML alias; edit it by hand"
     target, path = entry, entry_path
     if not any(entry.member(k) for k in ("command", "cmd", "url", "uri")):
         nested = entry.member("config")
@@ -203,7 +205,7 @@ def _edit_entry(entry: Node, entry_path: Path, command: str, args: Sequence[str]
 class _Entry:
     """One server entry found in both trees: where it is (span tree, document path) and what it says."""
 
-    path: Path
+    path: DocPath
     scope: str
     name: str
     node: Node

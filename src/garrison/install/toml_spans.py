@@ -64,7 +64,10 @@ class _Reader:
             if self.at('"') or self.at("'"):
                 self.pos = self.quoted_end(self.text[start])
                 raw = self.text[start:self.pos]
-                parts.append((str(tomllib.loads(f"k = {raw}")["k"]), start))
+                try:
+                    parts.append((str(tomllib.loads(f"k = {raw}")["k"]), start))
+                except tomllib.TOMLDecodeError:
+                    raise self.fail("invalid quoted key") from None
             else:
                 match = _BARE.match(self.text, self.pos)
                 if match is None:

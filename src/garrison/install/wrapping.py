@@ -38,8 +38,13 @@ def is_wrapped(command: str | None, args: Sequence[str]) -> bool:
 
 
 def wrap_argv(launcher: Sequence[str], name: str, command: str, args: Sequence[str]) -> tuple[str, list[str]]:
-    """``(command, args)`` that run ``command args`` behind ``garrison wrap --name name``."""
-    return launcher[0], [*launcher[1:], WRAP, "--name", name, "--", command, *args]
+    """``(command, args)`` that run ``command args`` behind ``garrison wrap --name name``.
+
+    A name that starts with ``-`` is written ``--name=NAME``, so it cannot be read as an option or as the
+    ``--`` separator.
+    """
+    naming = [f"--name={name}"] if name.startswith("-") else ["--name", name]
+    return launcher[0], [*launcher[1:], WRAP, *naming, "--", command, *args]
 
 
 def unwrap_argv(command: str | None, args: Sequence[str]) -> tuple[str, list[str]] | None:

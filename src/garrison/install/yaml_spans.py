@@ -40,6 +40,9 @@ def _convert(node: Any, text: str, depth: int, path: str) -> Node:
         return out
     if isinstance(node, yaml.SequenceNode):
         items = [_convert(item, text, depth + 1, path) for item in node.value]
+        for item in items:
+            if item.start < start:  # an alias of a node defined earlier
+                item.style = ALIAS_STYLE
         if not node.flow_style and items:
             end = max(item.end for item in items)
         return Node("array", start, end, items=items, style="flow" if node.flow_style else "block", column=column)

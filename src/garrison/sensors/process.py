@@ -28,7 +28,7 @@ from garrison.sensors.proc_events import (
     parse_datagram,
     subscribe_message,
 )
-from garrison.sensors.procfs import read_ppids, read_snapshot
+from garrison.sensors.procfs import ProcSnapshot, read_ppids, read_snapshot
 from garrison.sensors.tree import ProcessTree
 
 __all__ = ["POLLING_WARNING", "ProcessSensor"]
@@ -145,6 +145,8 @@ class ProcessSensor:
     def _drain_locked(self, sock: socket.socket) -> None:
         while True:
             batch: list[ProcEvent] = []
+            snaps: dict[int, ProcSnapshot | None] = {}
+            born: set[int] = set()  # children of watched processes forked within this batch
             while len(batch) < BATCH_EVENTS:
                 try:
                     data = sock.recv(65536)
@@ -157,19 +159,26 @@ class ProcessSensor:
                     raise
                 events, overrun = parse_datagram(data)
                 self.lost += overrun
-                batch.extend(events)
+                for event in events:
+                    if event.is_thread:
+                        continue
+                    if event.kind == "fork" and (event.parent_tgid in born
+                                                 or self._tree.follows_children_of(event.parent_tgid)):
+                        born.add(event.tgid)
+                    elif event.kind == "exec" and (event.tgid in born or self._tree.is_watched(event.tgid)):
+                        # Read at once: a short-lived process is gone within a millisecond.
+                        snaps[len(batch)] = read_snapshot(event.tgid, self._proc)
+                    batch.append(event)
             if not batch:
                 return
-            self._apply(batch)
+            self._apply(batch, snaps)
 
-    def _apply(self, batch: list[ProcEvent]) -> None:
+    def _apply(self, batch: list[ProcEvent], snaps: dict[int, ProcSnapshot | None]) -> None:
         # /proc shows the process as it is now: if the same process exec'd again later in the batch, what
-        # /proc shows belongs to that later exec, not to this one.
+        # was read may belong to that later exec, not to this one.
         last_exec = {event.tgid: i for i, event in enumerate(batch) if event.kind == "exec"}
         for i, event in enumerate(batch):
-            snap = None
-            if self._tree.needs_snapshot(event) and last_exec.get(event.tgid) == i:
-                snap = read_snapshot(event.tgid, self._proc)
+            snap = snaps.get(i) if last_exec.get(event.tgid) == i else None
             stamp = event.timestamp_ns / 1e9 + self._offset
             for out in self._tree.apply(event, snap, time=stamp):
                 self._emit(out)

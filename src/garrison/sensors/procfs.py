@@ -99,17 +99,17 @@ def _start_ticks(stat: str | None) -> int | None:
 
 
 def read_snapshot(pid: int, proc: str = DEFAULT_PROC) -> ProcSnapshot | None:
-    """Read a process; ``None`` when it no longer exists."""
+    """Read a process; ``None`` when it no longer exists. The image and command line are read first: a
+    short-lived process may be gone a moment later."""
     base = f"{proc}/{pid}"
-    status_text = read_text(f"{base}/status")
-    if status_text is None:
-        return None
-    status = parse_status(status_text)
-    raw_cmdline = read_text(f"{base}/cmdline")
-    argv: tuple[str, ...] | None = None
-    if raw_cmdline:
-        argv = tuple(raw_cmdline.rstrip("\0").split("\0"))
     image = _readlink(f"{base}/exe")
+    raw_cmdline = read_text(f"{base}/cmdline")
+    cwd = _readlink(f"{base}/cwd")
+    status_text = read_text(f"{base}/status")
+    if status_text is None and image is None and raw_cmdline is None:
+        return None
+    status = parse_status(status_text or "")
+    argv = tuple(raw_cmdline.rstrip("\0").split("\0")) if raw_cmdline else None
     if image is not None and image.endswith(" (deleted)"):
         image = image[: -len(" (deleted)")]
     return ProcSnapshot(
@@ -117,7 +117,7 @@ def read_snapshot(pid: int, proc: str = DEFAULT_PROC) -> ProcSnapshot | None:
         ppid=_int(status.get("PPid")),
         image=image,
         argv=argv,
-        cwd=_readlink(f"{base}/cwd"),
+        cwd=cwd,
         uid=_int(status.get("Uid")),
         tracer_pid=_int(status.get("TracerPid")),
         start_ticks=_start_ticks(read_text(f"{base}/stat")),

@@ -53,6 +53,11 @@ class ProcessTree:
         with self._lock:
             return list(self._live.values())
 
+    def follows_children_of(self, pid: int) -> bool:
+        """Whether a process forked by ``pid`` now would be watched."""
+        with self._lock:
+            return pid in self._live or (self._adopt is not None and self._adopt[0] == pid)
+
     def needs_snapshot(self, event: ProcEvent) -> bool:
         """Whether :meth:`apply` wants ``/proc`` read for this event (exec of a watched process)."""
         if event.kind != "exec":
