@@ -110,3 +110,11 @@ def test_prune_applies_the_retention_limits(db: Path, capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "events", "prune", "--db", str(db), "--max-age", "soon")
     assert code == 2
     assert "--max-age" in err
+
+
+def test_cli_retention_defaults_are_the_store_defaults() -> None:
+    from garrison.cli import events
+    from garrison.hunt import parse_span
+    from garrison.store.events import Retention
+
+    assert Retention() == Retention(parse_span(events.DEFAULT_MAX_AGE, where="x"), int(events.DEFAULT_MAX_ROWS))

@@ -70,3 +70,21 @@ def test_limits_on_length_and_depth() -> None:
 def test_hunt_query_carries_the_window() -> None:
     assert hunt_query("x", since=1.0, until=2.0, limit=5, order="desc") == EventQuery(
         since=1.0, until=2.0, where=Text("x"), limit=5, order="desc")
+
+
+@pytest.mark.parametrize(("query", "value", "hit"), [
+    ("Image:*\\reg.exe", "C:\\Windows\\System32\\REG.EXE", True),
+    ("Image:*\\\\reg.exe", "C:\\Windows\\System32\\reg.exe", True),
+    ("Image:C:\\Windows\\*", "C:\\Windows\\notepad.exe", False),
+    ("Image:C:\\Windows\\*", "C:\\Windows*", True),
+    ("Image:C:\\Windows\\\\*", "C:\\Windows\\notepad.exe", True),
+    ("Image:note?ad.exe", "notepad.exe", True),
+    ("Image:note?ad.exe", "noteXXpad.exe", False),
+    ("Image=notepad.exe", "NOTEPAD.EXE", False),
+    ("Image~PAD", "notepad.exe", True),
+])
+def test_documented_matching(query: str, value: str, hit: bool) -> None:
+    from garrison.model import Event, LogSource
+    from garrison.store.events import compile_filter
+
+    assert compile_filter(parse_query(query))(Event(0.0, LogSource(), {"Image": value})) is hit

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import struct
 
 import pytest
 
 from garrison.errors import ConfigError
+from garrison.model import Event, LogSource
+from garrison.sensors import event_line
 from garrison.sensors.memory import Hint, loader_hints, tracer_hint, wx_mappings
 from garrison.sensors.network import connections_of, parse_address, parse_table
 from garrison.sensors.paths import SensitivePath, expand, load_sensitive_paths, match
@@ -101,8 +104,12 @@ def test_status_and_heuristics() -> None:
             "7f10-7f20 r-xp 00000000 08:01 1234 /usr/lib/libc.so.6\n"
             "7f20-7f30 rw-p 00000000 00:00 0 [heap]\n"
             "7f30-7f40 rwxp 00000000 00:00 0 [stack]\n"
-            "7f40-7f50 rwxp 00000000 08:01 99 /tmp/jit.bin\n")
-    assert wx_mappings(maps) == ["7f00-7f10", "7f30-7f40 [stack]"]
+            "7f40-7f50 rwxp 00000000 08:01 99 /tmp/jit.bin\n"
+            "7f50-7f60 rwxs 00000000 00:01 1094 /dev/zero (deleted)\n"
+            "7f60-7f70 rwxp 00000000 00:01 2000 /memfd:payload (deleted)\n"
+            "7f70-7f80 r-xp 00000000 00:00 0 [vdso]\n")
+    assert wx_mappings(maps) == ["7f00-7f10", "7f30-7f40 [stack]", "7f50-7f60 /dev/zero (deleted)",
+                                 "7f60-7f70 /memfd:payload (deleted)"]
 
 
 def test_descendants_parents_first() -> None:
@@ -138,3 +145,12 @@ def test_most_specific_entry_wins() -> None:
     hit = match("/h/.config/gcloud/credentials.db", entries)
     assert hit is not None
     assert hit.kind == "secret"
+
+
+def test_event_line_carries_every_documented_key() -> None:
+    event = Event(time=1.5, logsource=LogSource("linux", "process_creation"), fields={"Image": "/bin/sh"},
+                  source="garrison.sensors.process", id="abc-1", links={"server": "s"})
+    record = json.loads(event_line(event))
+    assert record == {"time": 1.5, "logsource": {"product": "linux", "category": "process_creation"},
+                      "fields": {"Image": "/bin/sh"}, "source": "garrison.sensors.process", "id": "abc-1",
+                      "links": {"server": "s"}}

@@ -86,8 +86,13 @@ def sites(server: ServerSnapshot) -> Iterator[Site]:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _directives(text: str, scope: Scope) -> tuple[Directive, ...]:
-    return tuple(analyse_text(text, scope))
+def _directives(text: str, scope: Scope, parameter: bool) -> tuple[Directive, ...]:
+    return tuple(analyse_text(text, scope, parameter=parameter))
+
+
+def _describes_parameter(location: str) -> bool:
+    """``inputSchema.properties.x.description`` or a prompt's ``arguments[i].description``."""
+    return location.endswith(".description") and (".properties." in location or location.startswith("arguments["))
 
 
 def clear_caches() -> None:
@@ -101,7 +106,7 @@ def analyse_site(site: Site) -> SiteAnalysis:
     """Reveal the string and read its sentences. Identifiers (no spaces) are revealed, not read as prose."""
     shown = revealed(site.text)
     prose = " " in shown.text or "\n" in shown.text
-    directives = _directives(shown.text, site.scope) if prose else ()
+    directives = _directives(shown.text, site.scope, _describes_parameter(site.location)) if prose else ()
     return SiteAnalysis(site, shown, directives)
 
 

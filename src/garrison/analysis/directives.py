@@ -47,7 +47,7 @@ DirectiveKind = Literal[
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)|\n(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])[\"')\]]*\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)|\n(?=[A-Z])")
 MAX_SENTENCE_CHARS = 2_000
 """Longer runs without punctuation are cut into pieces of this size, so every scan stays bounded."""
 
@@ -287,7 +287,8 @@ _ADDRESSED = re.compile(
     r"\b(?:tips?|notes?|hints?)\s+for\s+(?:the\s+)?(?:assistants?|agents?|models?|llms?|ai)\b",
 )
 _IMPERATIVE_CLAUSE = re.compile(
-    r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|to)\s+)(?:include|add|put|insert|fill|provide|supply|"
+    r"(?:^\W*|[,;:(]\s*|\b(?:and|then|also|please|always|first|(?:remember|sure|need|needs|have|has|ought|"
+    r"required|expected|asked|want|careful|is|are)\s+to)\s+)(?:include|add|put|insert|fill|provide|supply|"
     r"pass|copy|submit|store|write|paste|place|set|send|read|collect|gather|attach|append|embed|forward|upload|"
     r"open|dump|extract|fetch|retrieve|get|call|use|run|execute|query|post|share|email|transmit|report|sync|"
     r"log|save|request|visit|download|populate|carry|look|search|collect)\s+(?:(?:in|out|over|up|down|along|back|"
@@ -394,9 +395,31 @@ def _live(pattern: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
     return [m for m in pattern.finditer(sentence) if not _negated(sentence, m.start())]
 
 
+_NEUTRAL = frozenset(
+    "the a an of in from to for this that these those current your their its my our all any every user users "
+    "customer customers patient s has have had you can see so far earlier previously chat session thread "
+    "saved private personal full entire other".split())
+"""Words that say whose or which an object is; they do not make an object part of a tool's purpose."""
+_EXAMPLE = re.compile(r"\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|example:)")
+
+
 def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Match[str]]:
-    """Objects the definition is not about, and that are not negated (``never the private key``)."""
-    return [m for m in matches if not scope.covers(words(m.group())) and not _negated(m.string, m.start())]
+    """Objects the definition is not about, and that are not negated (``never the private key``). An object's
+    possessive and determiner words do not count (``the user's calendar`` is in scope of a calendar tool
+    because of ``calendar``, not of a user-management tool because of ``user``)."""
+    out = []
+    for m in matches:
+        terms = [w for w in words(m.group()) if w not in _NEUTRAL] or words(m.group())
+        if not scope.covers(terms) and m.group() not in scope.tools and not _negated(m.string, m.start()):
+            out.append(m)
+    return out
+
+
+def _examples_from(sentence: str) -> int:
+    """Where the sentence's examples start (``e.g. forward mail from a@x.com``): objects after it illustrate
+    the tool's input and are not directions."""
+    m = _EXAMPLE.search(sentence)
+    return m.start() if m else len(sentence)
 
 
 _GENERIC_HOST_WORDS = frozenset(
@@ -414,40 +437,63 @@ def _own_destination(destination: str, scope: Scope) -> bool:
     return bool(distinctive) and all(scope.covers([w]) for w in distinctive)
 
 
+_PRONOUN = re.compile(r"\s+(?:(?:in|out|over|up|for|through)\s+)?(?:it|them|this|that|these|those|its|their)\b")
+
+
 def _near(verbs: Iterable[re.Match[str]], objects: Iterable[re.Match[str]], reach: int = 80) -> bool:
     """A verb acts on an object when it comes shortly before it (``read ~/.ssh/id_rsa``), or the object is
-    followed shortly by the verb (``~/.ssh/id_rsa, then send it``)."""
-    spans = [m.span() for m in verbs]
+    followed shortly by the verb (``~/.ssh/id_rsa, then send it``). A verb whose object is a pronoun acts on
+    any object before it in the sentence (``the API keys ..., so look for them``)."""
+    spans = [(m.start(), m.end(), _PRONOUN.match(m.string, m.end()) is not None) for m in verbs]
     for obj in objects:
-        for start, end in spans:
+        for start, end, pronoun in spans:
             if (start <= obj.start() and obj.start() - end <= reach) or 0 <= start - obj.end() <= reach // 2:
                 return True
+            if pronoun and obj.end() <= start:
+                return True
     return False
+
+
+_SECRET_WORDS = frozenset(
+    "secret secrets credential credentials password passwords token tokens key keys env environment cookie "
+    "cookies history".split())
 
 
 def _foreign_tools(sentence: str, scope: Scope) -> list[str]:
     """Tool-like identifiers the sentence tells the model to use that are neither this tool nor a sibling."""
     out = []
     for m in _CALL_TARGET.finditer(sentence):
+        if m.group(1).isupper():  # an environment variable or constant, not a tool
+            continue
         name = m.group(1).strip(".-").lower()
         if name and name != scope.name and name not in scope.tools and "." not in name:
             out.append(name)
     return out
 
 
+_PARAMETER_FILL = re.compile(
+    r"(?<!\bto\s)\b(?:use|set|fill|populate|put|paste|copy|include|provide|derive|take|quote|enter|give|pass|add|"
+    r"list|summari[sz]e|describe|write)\b")
+"""In a parameter's description, these verbs put their object into the parameter (``to include`` tells what
+the parameter does instead)."""
+_OUTPUT = re.compile(r"\b(?:output|result|results|response|return\s+value|what\s+it\s+returns)\b")
+
+
 def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope,
-                         active: frozenset[str]) -> list[Directive]:
+                         active: frozenset[str], parameter: bool) -> list[Directive]:
     found: list[Directive] = []
     end = offset + len(original)
 
     def add(kind: DirectiveKind, severity: Severity, reason: str) -> None:
         found.append(Directive(kind, severity, offset, end, reason))
 
+    examples = _examples_from(sentence)
     paths = _out_of_scope(_find("path", active, sentence), scope)
     nouns = _out_of_scope(_find("noun", active, sentence), scope)
-    context = _out_of_scope(_find("context", active, sentence), scope)
+    context = [m for m in _out_of_scope(_find("context", active, sentence), scope) if m.start() < examples]
     destinations = [m for m in _find("destination", active, sentence)
-                    if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())]
+                    if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())
+                    and m.start() < examples]
     injection = _find("injection", active, sentence)
     secrecy = _find("secrecy", active, sentence)
     preference = _find("preference", active, sentence)
@@ -455,16 +501,20 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     other = _find("other", active, sentence)
     tamper = _find("tamper", active, sentence)
     elsewhere = _find("elsewhere", active, sentence)
+    calls = _CALL_TARGET.search(original) is not None
     if not (paths or nouns or context or destinations or injection or secrecy or preference or deprecated
-            or (other and tamper) or ((other or tamper or elsewhere) and _CALL_TARGET.search(original))):
+            or (other and tamper) or ((other or tamper or elsewhere) and calls) or (calls and "_" in original)):
         return found
     addressed = _ADDRESSED.search(sentence) is not None or _IMPERATIVE_CLAUSE.search(sentence) is not None
     flow = _live(_FLOW, sentence)
     if addressed:
         flow += _live(_FLOW_IMPERATIVE, sentence)
+    if parameter:
+        flow += _live(_PARAMETER_FILL, sentence)
     access = _live(_ACCESS, sentence)
     foreign = _foreign_tools(original, scope)
     movers = [*flow, *access]
+    secret_tools = [t for t in foreign if _SECRET_WORDS & set(words(t))]
 
     if injection:
         add("injection", Severity.HIGH, "tries to replace the model's instructions")
@@ -480,12 +530,17 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
             add("sensitive", Severity.MEDIUM, f"refers to sensitive data the tool is not about ({what})")
         elif paths:
             add("sensitive", Severity.LOW, f"mentions a sensitive location ({what})")
-    if _near(flow, context) or _near(flow, destinations):
-        what = ", ".join(sorted({m.group() for m in (*context, *destinations)}))
+    if _near(flow, context) or _near(flow, destinations) or (paths and destinations):
+        what = ", ".join(sorted({m.group() for m in (*context, *destinations, *paths)}))
         add("exfiltration", Severity.HIGH, f"directs data outside the tool's purpose ({what})")
     elif foreign and (context or (flow and destinations) or (destinations and addressed)):
         add("exfiltration", Severity.HIGH, f"routes data through another tool ({', '.join(foreign)})")
-    if other and (other[0].group(1) or other[0].group(2)) not in ("this", "it", "the"):
+    elif secret_tools and addressed:
+        add("sensitive", Severity.HIGH, f"directs the model to a credential tool ({', '.join(secret_tools)})")
+    elif foreign and addressed and flow and _OUTPUT.search(sentence):
+        add("hijack", Severity.MEDIUM, f"feeds another tool's output into this one ({', '.join(foreign)})")
+    trigger = next((g for g in other[0].groups() if g), None) if other else None
+    if other and trigger not in ("this", "it", "the"):
         if tamper:
             add("hijack", Severity.HIGH, "changes what other tools receive or return")
         elif foreign:
@@ -501,13 +556,14 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     return found
 
 
-def analyse_text(text: str, scope: Scope) -> list[Directive]:
-    """Every sentence of ``text`` that steers the model outside ``scope`` (pure)."""
+def analyse_text(text: str, scope: Scope, *, parameter: bool = False) -> list[Directive]:
+    """Every sentence of ``text`` that steers the model outside ``scope`` (pure). ``parameter``: the text
+    describes a parameter, so what it tells the model to use, set or describe goes into that parameter."""
     out: list[Directive] = []
     low = _lower(text)
     active = _active(low)
     if not active:
         return out
     for start, end in sentences(text):
-        out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, active))
+        out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, active, parameter))
     return out

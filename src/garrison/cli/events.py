@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["add_read_options", "open_existing", "read_window", "register", "run", "write_events"]
 
 DEFAULT_LIMIT = 100
+DEFAULT_MAX_AGE = "90d"
+DEFAULT_MAX_ROWS = "10000000"
+"""Retention defaults; :class:`garrison.store.events.Retention` has the same (a test keeps them equal)."""
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -64,9 +67,9 @@ def register(subparsers: Any) -> None:
                            "so verification still passes after pruning.",
                            epilog="Exit codes: 0 done, 2 usage error or unusable store.")
     add_db_option(prune)
-    env_option(prune, "--max-age", env="GARRISON_RETENTION_MAX_AGE", default="90d", metavar="SPAN",
+    env_option(prune, "--max-age", env="GARRISON_RETENTION_MAX_AGE", default=DEFAULT_MAX_AGE, metavar="SPAN",
                help="delete events older than SPAN (30d, 12h, 2w; 'none' for no age limit; default 90d)")
-    env_option(prune, "--max-rows", env="GARRISON_RETENTION_MAX_ROWS", default="10000000", metavar="N",
+    env_option(prune, "--max-rows", env="GARRISON_RETENTION_MAX_ROWS", default=DEFAULT_MAX_ROWS, metavar="N",
                help="keep at most N events ('none' for no limit; default 10000000)")
     prune.set_defaults(handler=run_prune)
 
@@ -164,19 +167,20 @@ def _bound(text: str | None, *, where: str, span: bool) -> float | None:
 def run_prune(args: argparse.Namespace) -> int:
     import time
 
+    from garrison.store.events import Retention
+
     max_age = _bound(args.max_age, where="--max-age", span=True)
     max_rows = _bound(args.max_rows, where="--max-rows", span=False)
+    retention = Retention(max_age=max_age, max_rows=None if max_rows is None else int(max_rows))
     store = open_existing(args)
     if store is None:
         _note(f"garrison: no store at {args.db or 'the default location'}: nothing to prune")
         return exit_codes.CLEAN
     try:
-        cutoff = None if max_age is None else time.time() - max_age
-        removed = store.prune_events(cutoff, max_rows=None if max_rows is None else int(max_rows))
+        removed = store.prune_events(retention.cutoff(time.time()), max_rows=retention.max_rows)
         left = store.count_events()
     finally:
         store.close()
     _note(f"garrison: pruned {removed} events, {left} left")
     print(removed)  # noqa: T201 - data to stdout
     return exit_codes.CLEAN
-

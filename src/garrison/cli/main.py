@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lab",
     "inventory",
     "wrap",
+    "gateway",
     "install",
     "detect",
     "rules",

@@ -13,6 +13,17 @@ Limits (see :class:`~garrison.gateway.limits.Limits`): frames over ``max_frame_b
 -32700/-32600 error back to its sender. If the server exits, every request in flight is answered with a
 connection-closed error at once and the relay returns ``INCOMPLETE`` (3); if the client hangs up, the
 server's stdin is closed, it is given ``shutdown_grace`` to exit, then terminated, then killed.
+
+The relay can also speak for itself, with request ids of its own (``garrison-N``) whose answers it keeps:
+
+* **List refresh** (``refresh_lists``, used by pin enforcement): in handshake-era sessions, a
+  ``notifications/*/list_changed`` from the server makes the relay list that kind again at once, and a
+  ``tools/call``, ``prompts/get`` or ``resources/read`` that arrives while its list is unseen or being
+  re-listed is held until the fresh list has gone through the chain (at most ``REFRESH_TIMEOUT`` seconds).
+  The client never sees these requests or their answers.
+* **Asking a person**: when an interceptor returns ``Decision.ask``, the relay sends ``elicitation/create``
+  to the client and holds the request; accepted within ``approval_timeout`` → forwarded, otherwise refused
+  (:mod:`garrison.gateway.approval`).
 """
 
 from __future__ import annotations
@@ -23,11 +34,12 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from garrison.errors import ServerLaunchError, UsageError
+from garrison.gateway.approval import approval_outcome, refusal_body
 from garrison.gateway.frames import FrameSplitter, Oversize, scan_head
 from garrison.gateway.interceptors import Decision, Exchange, InterceptorChain, Outcome, SessionState
 from garrison.gateway.limits import Limits
@@ -51,6 +63,30 @@ SERVER_ENDED = 3
 
 Notice = Callable[[str], None]
 RequestId = int | str
+
+REFRESH_TIMEOUT = 10.0
+"""Seconds the relay waits for the server to answer a list refresh of its own."""
+MAX_REFRESH_PAGES = 100
+MAX_HELD = 1000
+"""Client requests held at once while lists are refreshed; more are refused."""
+_OWN_PREFIX = "garrison-"
+_LISTS_FOR_CALL = {
+    "tools/call": ("tools/list",),
+    "prompts/get": ("prompts/list",),
+    "resources/read": ("resources/list", "resources/templates/list"),
+}
+_LISTS_CHANGED = {
+    "notifications/tools/list_changed": ("tools/list",),
+    "notifications/prompts/list_changed": ("prompts/list",),
+    "notifications/resources/list_changed": ("resources/list", "resources/templates/list"),
+}
+_CAPABILITY_OF_LIST = {"tools/list": "tools", "prompts/list": "prompts", "resources/list": "resources",
+                       "resources/templates/list": "resources"}
+
+
+def _handshake_era(version: str | None) -> bool:
+    """Sessions negotiated with ``initialize`` (protocol versions before 2026-07-28)."""
+    return version is not None and version < "2026-"
 
 
 class _PipeSink(asyncio.Protocol):
@@ -85,6 +121,14 @@ class _Pending:
 
 
 @dataclass(slots=True)
+class _Own:
+    """A request the relay sent itself; ``done`` gets the answer, or ``None`` on timeout or hang-up."""
+
+    done: Callable[[Message | None], None]
+    timer: asyncio.TimerHandle | None = None
+
+
+@dataclass(slots=True)
 class _Relay:
     proc: asyncio.subprocess.Process
     out: asyncio.WriteTransport
@@ -98,6 +142,17 @@ class _Relay:
     progress: dict[Any, RequestId] = field(default_factory=dict)
     server_pending: set[RequestId] = field(default_factory=set)
     stopping: bool = False
+    refresh_lists: bool = False
+    approval_timeout: float = 120.0
+    own_server: dict[RequestId, _Own] = field(default_factory=dict)
+    own_client: dict[RequestId, _Own] = field(default_factory=dict)
+    own_count: int = 0
+    stale: set[str] = field(default_factory=lambda: set(_CAPABILITY_OF_LIST))
+    """Lists not seen yet in this session, or announced as changed."""
+    refreshing: set[str] = field(default_factory=set)
+    held: list[Message] = field(default_factory=list)
+    asking: set[RequestId] = field(default_factory=set)
+    server_capabilities: Any = None
 
     # -- writing -------------------------------------------------------------------------------------
     def to_client(self, data: bytes) -> None:
@@ -161,6 +216,9 @@ class _Relay:
         self.finish(entry, response, "timeout")
 
     def fail_all(self, text: str) -> None:
+        for table in (self.own_server, self.own_client):
+            for key in list(table):
+                self.own_answered(table, key, None)
         for key in list(self.pending):
             entry = self.settle(key)
             if entry is None or entry.cancelled:
@@ -189,11 +247,15 @@ class _Relay:
                 entry = self.pending.get(target) if isinstance(target, int | str) else None
                 if entry is not None:
                     entry.cancelled = True
+                self.held = [m for m in self.held if m.id != target]
             verdict = self.chain.client_notification(msg, self.session)
             if verdict.forward is not None:
                 self.to_server(verdict.forward.frame())
         else:
             key = msg.id
+            if key is not None and key in self.own_client:
+                self.own_answered(self.own_client, key, msg)
+                return
             if key is None or key not in self.server_pending:
                 self.notice(f"dropped a client response to unknown server request id {key!r}")
                 return
@@ -203,12 +265,17 @@ class _Relay:
     def client_request(self, msg: Message) -> None:
         key = msg.id
         assert key is not None
-        if key in self.pending:
+        if key in self.pending or key in self.asking or key in self.own_server:
             self.to_client(Message(error_body(key, INVALID_REQUEST,
                                               f"request id {key!r} is already in flight")).frame())
             return
-        if msg.method == "initialize" and isinstance(msg.params.get("clientInfo"), dict):
-            self.session.client_info = msg.params["clientInfo"]
+        if msg.method == "initialize":
+            if isinstance(msg.params.get("clientInfo"), dict):
+                self.session.client_info = msg.params["clientInfo"]
+            if isinstance(msg.params.get("capabilities"), dict):
+                self.session.client_capabilities = msg.params["capabilities"]
+        if self.hold_for_lists(msg):
+            return
         verdict = self.chain.client_request(msg, self.session)
         if verdict.reply is not None:
             response = self.reply_client(dict(verdict.reply))
@@ -217,7 +284,15 @@ class _Relay:
             return
         forward = verdict.forward
         assert forward is not None
-        entry = _Pending(forward, verdict.decisions)
+        if verdict.ask is not None:
+            self.ask_client(msg, forward, verdict.ask, verdict.decisions)
+            return
+        self.forward_request(forward, verdict.decisions)
+
+    def forward_request(self, forward: Message, decisions: tuple[Decision, ...]) -> None:
+        key = forward.id
+        assert key is not None
+        entry = _Pending(forward, decisions)
         meta = forward.params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         if isinstance(token, int | str) and token not in self.progress:
@@ -226,6 +301,119 @@ class _Relay:
         self.pending[key] = entry
         self.arm(key)
         self.to_server(forward.frame())
+
+    # -- requests of the relay's own ----------------------------------------------------------------
+    def originate(self, to_server: bool, method: str, params: Mapping[str, Any],
+                  done: Callable[[Message | None], None], timeout: float) -> Message:
+        """Send a request with an id of the relay's own; ``done`` gets its answer (never forwarded)."""
+        table = self.own_server if to_server else self.own_client
+        while True:
+            self.own_count += 1
+            key = f"{_OWN_PREFIX}{self.own_count}"
+            if key not in self.pending and key not in self.server_pending:
+                break
+        msg = Message({"jsonrpc": "2.0", "id": key, "method": method, "params": dict(params)}, at=self.clock())
+        entry = _Own(done)
+        table[key] = entry
+        entry.timer = asyncio.get_running_loop().call_later(timeout, self.own_expired, table, key, to_server)
+        (self.to_server if to_server else self.to_client)(msg.frame())
+        return msg
+
+    def own_expired(self, table: dict[RequestId, _Own], key: RequestId, to_server: bool) -> None:
+        if key in table:
+            cancel = Message({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                              "params": {"requestId": key, "reason": "gateway request timeout"}})
+            (self.to_server if to_server else self.to_client)(cancel.frame())
+            self.own_answered(table, key, None)
+
+    def own_answered(self, table: dict[RequestId, _Own], key: RequestId, msg: Message | None) -> None:
+        entry = table.pop(key, None)
+        if entry is None:
+            return
+        if entry.timer is not None:
+            entry.timer.cancel()
+        entry.done(msg)
+
+    # -- list refresh (pins) -------------------------------------------------------------------------
+    def lists_needed(self, method: str | None) -> tuple[str, ...]:
+        if not self.refresh_lists or method is None or not _handshake_era(self.session.protocol_version):
+            return ()
+        capabilities = self.server_capabilities if isinstance(self.server_capabilities, dict) else {}
+        return tuple(m for m in _LISTS_FOR_CALL.get(method, ())
+                     if (m in self.stale or m in self.refreshing) and _CAPABILITY_OF_LIST[m] in capabilities)
+
+    def hold_for_lists(self, msg: Message) -> bool:
+        needed = self.lists_needed(msg.method)
+        if not needed:
+            return False
+        if len(self.held) >= MAX_HELD:
+            self.to_client(Message(error_body(msg.id, INTERNAL_ERROR, "too many requests waiting for the "
+                                              "gateway to re-check the server's lists")).frame())
+            return True
+        for method in needed:
+            if method not in self.refreshing:
+                self.refresh(method)
+        self.held.append(msg)
+        return True
+
+    def refresh(self, method: str, cursor: str | None = None, page: int = 0) -> None:
+        self.stale.discard(method)
+        self.refreshing.add(method)
+        sent: list[Message] = []
+
+        def done(response: Message | None) -> None:
+            if response is not None and sent:
+                self.chain.server_response(sent[0], response, self.session)
+            result = response.result if response is not None else None
+            following = result.get("nextCursor") if result is not None else None
+            if isinstance(following, str) and following and page + 1 < MAX_REFRESH_PAGES:
+                self.refresh(method, following, page + 1)
+                return
+            if response is None or result is None:
+                self.notice(f"server {self.session.server!r} did not answer the gateway's {method!r}")
+            self.refreshing.discard(method)
+            if method in self.stale and response is not None:
+                self.refresh(method)
+                return
+            self.release()
+
+        sent.append(self.originate(True, method, {"cursor": cursor} if cursor else {}, done, REFRESH_TIMEOUT))
+
+    def lists_changed(self, method: str | None) -> None:
+        lists = _LISTS_CHANGED.get(method or "")
+        if not lists or not self.refresh_lists:
+            return
+        self.stale.update(lists)
+        if _handshake_era(self.session.protocol_version):
+            for name in lists:
+                if name not in self.refreshing:
+                    self.refresh(name)
+
+    def release(self) -> None:
+        held, self.held = self.held, []
+        for msg in held:
+            self.client_request(msg)
+
+    # -- asking a person -----------------------------------------------------------------------------
+    def ask_client(self, request: Message, forward: Message, params: Mapping[str, Any],
+                   decisions: tuple[Decision, ...]) -> None:
+        key = request.id
+        assert key is not None
+        self.asking.add(key)
+        asked = decisions[-1]
+
+        def done(response: Message | None) -> None:
+            self.asking.discard(key)
+            approved, why = approval_outcome(response, self.approval_timeout)
+            verdict = Decision("pass" if approved else "reply", None, why, "approval")
+            if approved:
+                self.forward_request(forward, (*decisions, verdict))
+                return
+            body = refusal_body(key, self.session.server, request.tool_name, asked, why)
+            reply = self.reply_client(body)
+            self.finish(_Pending(request, ()), reply, "replied", (*decisions, verdict))
+
+        self.originate(False, "elicitation/create", params, done, self.approval_timeout)
 
     def client_oversize(self, frame: Oversize) -> None:
         key, method = scan_head(frame.head)
@@ -251,6 +439,10 @@ class _Relay:
         kind = msg.kind
         if kind == "request":
             verdict = self.chain.server_request(msg, self.session)
+            if verdict.ask is not None:
+                self.reply_server(error_body(msg.id, INTERNAL_ERROR, "the gateway cannot ask about a server "
+                                             "request; refused"))
+                return
             if verdict.reply is not None:
                 self.reply_server(dict(verdict.reply))
                 return
@@ -266,7 +458,11 @@ class _Relay:
             verdict = self.chain.server_notification(msg, self.session)
             if verdict.forward is not None:
                 self.to_client(verdict.forward.frame())
+            self.lists_changed(msg.method)
         else:
+            if msg.id is not None and msg.id in self.own_server:
+                self.own_answered(self.own_server, msg.id, msg)
+                return
             self.server_response(msg)
 
     def server_response(self, msg: Message) -> None:
@@ -292,6 +488,9 @@ class _Relay:
             self.session.protocol_version = version if isinstance(version, str) else None
             info = result.get("serverInfo")
             self.session.server_info = info if isinstance(info, dict) else None
+            instructions = result.get("instructions")
+            self.session.instructions = instructions if isinstance(instructions, str) else None
+            self.server_capabilities = result.get("capabilities")
         elif request.method == "server/discover" and self.session.protocol_version is None:
             versions = result.get("supportedVersions")
             if isinstance(versions, list) and versions and isinstance(versions[0], str):
@@ -300,6 +499,8 @@ class _Relay:
             names = frozenset(str(t.get("name")) for t in result["tools"] if isinstance(t, dict))
             paged = "cursor" in request.params
             self.session.tools_listed = (self.session.tools_listed | names) if paged else names
+        if request.method in _CAPABILITY_OF_LIST and "cursor" not in request.params:
+            self.stale.discard(request.method)
 
     def server_oversize(self, frame: Oversize) -> None:
         key, method = scan_head(frame.head)
@@ -390,6 +591,8 @@ async def run_relay(
     stdout_fd: int = 1,
     clock: Callable[[], float] = time.time,
     notice: Notice | None = None,
+    refresh_lists: bool = False,
+    approval_timeout: float = 120.0,
 ) -> int:
     """Relay between the client on ``stdin_fd``/``stdout_fd`` and ``command`` until one side ends.
 
@@ -410,7 +613,8 @@ async def run_relay(
         out.close()
         text = f"cannot start {command[0]!r}: {err.strerror or err}"
         raise ServerLaunchError(text, where=session.server) from None
-    relay = _Relay(proc, out, sink, chain, session, limits, clock, say)
+    relay = _Relay(proc, out, sink, chain, session, limits, clock, say, refresh_lists=refresh_lists,
+                   approval_timeout=approval_timeout)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -2,8 +2,9 @@
 
 * ``tracer_attached``: ``TracerPid`` in ``status`` is not 0 (a debugger or injector is attached, ptrace);
 * ``ld_preload``: ``LD_PRELOAD`` (or ``LD_AUDIT``) in ``environ``, libraries forced into the process;
-* ``wx_anonymous_mapping``: a mapping both writable and executable with no file behind it (``maps``), where
-  injected or self-modifying code lives. JIT runtimes (V8, LuaJIT, some JVMs) make such mappings on their
+* ``wx_anonymous_mapping``: a mapping both writable and executable with no file on disk behind it
+  (``maps``: anonymous, heap, stack, shared anonymous or ``memfd``), where injected or self-modifying code
+  lives. JIT runtimes (V8, LuaJIT, some JVMs) make such mappings on their
   own, so this is a hint to weigh, not proof.
 
 Each finding is reported once per process as a ``process_tampering`` event.
@@ -42,8 +43,15 @@ def loader_hints(environ: Mapping[str, str]) -> list[Hint]:
     return [Hint("ld_preload", f"{name}={environ[name]}") for name in PRELOAD_VARIABLES if environ.get(name)]
 
 
+def _anonymous(inode: str, name: str) -> bool:
+    if name.startswith(("/memfd:", "/dev/zero", "[anon")):
+        return True  # memfd code, shared anonymous memory, named anonymous regions
+    return inode == "0" and (not name or name in ("[heap]", "[stack]"))
+
+
 def wx_mappings(maps_text: str) -> list[str]:
-    """Address ranges (``start-end``) that are writable, executable and not backed by a file."""
+    """Address ranges (``start-end`` and any name) that are writable, executable and not backed by a file
+    on disk: plain anonymous memory, heap, stack, shared anonymous memory and ``memfd`` files."""
     out: list[str] = []
     for line in maps_text.splitlines():
         parts = line.split(None, 5)
@@ -51,11 +59,8 @@ def wx_mappings(maps_text: str) -> list[str]:
             continue
         perms, inode = parts[1], parts[4]
         name = parts[5].strip() if len(parts) > 5 else ""
-        if "w" not in perms or "x" not in perms or inode != "0":
-            continue
-        if name and not name.startswith("["):
-            continue
-        out.append(parts[0] + (f" {name}" if name else ""))
+        if "w" in perms and "x" in perms and _anonymous(inode, name):
+            out.append(parts[0] + (f" {name}" if name else ""))
     return out
 
 

@@ -3,7 +3,7 @@
 Preferred backend: the kernel proc connector (netlink ``NETLINK_CONNECTOR``, group ``CN_IDX_PROC``), which
 reports every fork, exec and exit as it happens, so even a child that lives a millisecond is seen. Its exec
 event carries only the pid; the image, command line, cwd and user are read from ``/proc`` right away and may
-already be gone (the event is then marked ``Enrichment: partial``). Needs ``CAP_NET_ADMIN`` (root).
+already be gone (the event is then marked ``Enrichment: partial``). Older kernels ask for ``CAP_NET_ADMIN``.
 
 Fallback: listing ``/proc`` every ``poll_interval`` seconds. It misses any process that starts and ends
 between two listings, and it says so loudly.

@@ -9,6 +9,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,7 @@ class SqliteStore:
         plan = translate(query, count=True)
         if plan.exact:
             return int(next(self._rows(plan.sql, plan.params))[0])
-        return sum(1 for _ in self._events(EventQuery(**{**_fields(query), "limit": None})))
+        return sum(1 for _ in self._events(replace(query, limit=None)))
 
     def _base(self, conn: sqlite3.Connection) -> ChainBase:
         row = conn.execute(self._eq["audit_base"]).fetchone()
@@ -257,7 +258,3 @@ class SqliteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _fields(query: EventQuery) -> dict[str, Any]:
-    return {name: getattr(query, name) for name in EventQuery.__slots__}

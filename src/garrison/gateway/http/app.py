@@ -19,7 +19,7 @@ import orjson
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import RequestBodyLimitMiddleware, TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -126,9 +126,6 @@ def build_app(config: GatewayConfig, hub: Hub) -> ASGIApp:
                                            max_request_body_size=config.max_body_bytes)
     sse = SseServerTransport("/messages/", security_settings=off, max_request_body_size=config.max_body_bytes)
 
-    async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        await manager.handle_request(scope, receive, send)
-
     async def sse_endpoint(request: Request) -> Response:
         async with sse.connect_sse(request.scope, request.receive, request._send) as (read, write):
             await server.run(read, write, server.create_initialization_options())
@@ -153,7 +150,7 @@ def build_app(config: GatewayConfig, hub: Hub) -> ASGIApp:
             tg.cancel_scope.cancel()
 
     app = Starlette(routes=[
-        Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]),
+        Route("/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"]),
         Route("/sse", endpoint=sse_endpoint, methods=["GET"]),
         Mount("/messages/", app=sse.handle_post_message),
         Route(HEALTH_PATH, endpoint=health, methods=["GET"]),
