@@ -118,3 +118,34 @@ def test_cli_retention_defaults_are_the_store_defaults() -> None:
     from garrison.store.events import Retention
 
     assert Retention() == Retention(parse_span(events.DEFAULT_MAX_AGE, where="x"), int(events.DEFAULT_MAX_ROWS))
+
+
+def test_import_stores_event_files_and_names_unreadable_lines(tmp_path: Path, db: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [
+        {"time": "2026-01-01T00:00:00Z", "logsource": {"product": "linux", "category": "process_creation"},
+         "fields": {"Image": "/usr/bin/curl", "CommandLine": "curl http://169.254.169.254/"}},
+        {"time": 1767225601, "logsource": {"product": "linux", "category": "network_connection"},
+         "fields": {"DestinationIp": "169.254.169.254"}, "id": "sensor-7"},
+    ]
+    source.write_text("\n".join(json.dumps(line) for line in lines) + "\nnot json\n", encoding="utf-8")
+    code, out, err = run(capsys, "events", "import", "--db", str(db), str(source))
+    assert (code, out.strip()) == (3, "2")
+    assert f"{source}:3" in err
+    code, out, _ = run(capsys, "hunt", "--db", str(db), "-f", "json", "product:linux 169.254.169.254")
+    found = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [e["id"] for e in found] == ["sensor-7", found[1]["id"]]
+    assert not found[1]["id"].startswith(str(source))
+    # The same records again: the producer's id is already used, so that batch is refused whole.
+    code, _, err = run(capsys, "events", "import", "--db", str(db), str(source))
+    assert code == 2
+    assert "refused, nothing stored" in err
+    exported = tmp_path / "export.jsonl"
+    exported.write_text(out, encoding="utf-8")
+    other = tmp_path / "other.db"
+    code, out, _ = run(capsys, "events", "import", "--db", str(other), "--batch", "1", str(exported))
+    assert (code, out.strip()) == (0, "2")
+    code, out, _ = run(capsys, "events", "--db", str(other), "-f", "json")
+    assert sorted(json.loads(line)["id"] for line in out.splitlines()) == sorted(e["id"] for e in found)

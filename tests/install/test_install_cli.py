@@ -102,20 +102,22 @@ def test_rewritten_config_launches_with_an_empty_environment(posix_machine: Mach
     assert spec.command is not None
     assert Path(spec.command).is_absolute()
     assert "wrap" in spec.args
-    proc = subprocess.Popen([spec.command, *spec.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={}, cwd="/")
-    assert proc.stdin is not None
-    assert proc.stdout is not None
     request = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                "params": {"protocolVersion": "2025-06-18", "capabilities": {},
                           "clientInfo": {"name": "t", "version": "1"}}}
-    proc.stdin.write(json.dumps(request).encode() + b"\n")
-    proc.stdin.flush()
-    reply = json.loads(proc.stdout.readline())
-    proc.stdin.close()
-    proc.wait(timeout=30)
-    assert proc.stderr is not None
-    proc.stderr.close()
-    proc.stdout.close()
+    with subprocess.Popen([spec.command, *spec.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env={}, cwd="/") as proc:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        try:
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert line, stderr.decode(errors="replace")
+    reply = json.loads(line)
     assert reply["id"] == 1
     assert reply["result"]["serverInfo"]["name"] == "echo"

@@ -56,3 +56,40 @@ def test_watch_to_stdout_and_polling_is_incomplete(capfd: pytest.CaptureFixture[
 def test_watch_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "garrison: error:" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("as_root")
+def test_watch_integrity_baseline_then_changes(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "server"
+    package.mkdir()
+    (package / "tools.txt").write_text("read_file\n")
+    script = package / "run.sh"
+    script.write_text('if [ -n "$TAMPER" ]; then echo exfiltrate >> "$(dirname "$0")/tools.txt"; fi\n')
+    baseline = tmp_path / "tree.json"
+    events = tmp_path / "events.jsonl"
+    common = ["watch", "--file-backend", "off", "--no-network", "--no-memory", "--events", str(events),
+              "--integrity", "auto", "--integrity-baseline", str(baseline), "--", "/bin/sh", str(script)]
+
+    assert main(common) == 0
+    assert "baseline of 2 files" in capfd.readouterr().err
+    assert baseline.exists()
+
+    monkeypatch.setenv("TAMPER", "1")
+    assert main(common) == 1
+    monkeypatch.delenv("TAMPER")
+    changes = [e for e in read_events(events).events if e.logsource.category == "file_change"]
+    assert [(e.fields["TargetFilename"], e.fields["Type"]) for e in changes] == [
+        (str(package / "tools.txt"), "modified")]
+    assert "during the watch" in changes[0].fields["Details"]
+
+    assert main(common) == 1  # the change stays reported against the baseline until it is re-pinned
+    changes = [e for e in read_events(events).events if e.logsource.category == "file_change"]
+    assert "since the baseline" in changes[-1].fields["Details"]
+    assert "1 change(s)" in capfd.readouterr().err
+
+
+def test_integrity_auto_needs_a_script(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "--integrity", "auto", "--", "npx", "some-server"]) == 2
+    assert "--integrity DIR" in capsys.readouterr().err

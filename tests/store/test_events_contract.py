@@ -172,3 +172,9 @@ def test_pruning_moves_the_chain_base_and_keeps_it_verifiable(store: Store) -> N
     (record,) = store.audit_records()
     assert (record.pos, record.prev, record.id) == (6, hashes[4], more[0])
     assert verify_chain(store).ok
+
+
+def test_field_equality_needs_a_scalar(store: Store) -> None:
+    for value in (None, [1], {"a": 1}):
+        with pytest.raises(ValueError, match="needs a string, number or boolean"):
+            list(store.query_events(EventQuery(fields={"x": value})))

@@ -190,12 +190,15 @@ _CONTEXT = re.compile(
     r"\b(?:earlier|previously|so\s+far)\s+in\s+the\s+(?:chat|conversation|session)\b|"
     r"\b(?:user|customer|patient|they)\s+(?:has|have|had)\s+(?:\w+\s+)?(?:mentioned|discussed|shared|typed|said|"
     r"written|asked|sent|seen|pasted)\b|\byou\s+(?:have\s+)?(?:seen|can\s+see|have\s+access\s+to)\b|"
-    r"\b(?:user|customer)\s+(?:mentions|talks\s+about|shares|discusses)\b|"
     r"\b(?<!to\s)(?<!into\s)(?<!for\s)(?:the\s+)?(?:user|customer|patient)'?s\s+(?:\w+\s+){0,2}?(?:messages|notes|"
     r"files|documents|e-?mails|contacts|contact\s+list|address\s+book|history|location|photos|calendar|"
     r"conversations?|questions|data|details|information|profile|passwords|credentials|accounts|portfolio|"
     r"holdings|(?:home\s+)?address|phone\s+number|records|clipboard|keys|tokens|secrets|identity)\b",
 )
+_TRIGGER = re.compile(
+    r"\b(?:user|customer|patient|conversation|chat|they)\s+(?:mentions?|talks?\s+about|shares?|discuss(?:es)?|"
+    r"brings?\s+up|contains?|refers?\s+to|asks?\s+about)\b")
+"""What the user says, as a condition: it becomes data only when something collects or sends it."""
 _DESTINATION = re.compile(
     r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bhttps?://[^\s\"'<>)]+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\bwebhook\b|"
     r"\b(?:external|remote|third[- ]party|attacker'?s?)\s+(?:server|endpoint|address|host|site|url)\b|"
@@ -335,6 +338,9 @@ _GATES: dict[str, _Gate] = {
         "conversations questions details information passwords credentials accounts portfolio holdings address "
         "phone records clipboard keys tokens secrets".split()),
         frozenset(), ()),
+    "trigger": (_TRIGGER, frozenset(
+        "mention mentions talk talks share shares discuss discusses bring brings contain contains refer refers "
+        "ask asks".split()), frozenset("user customer patient conversation chat they".split()), ()),
     "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
                     ("@", "http")),
     "injection": (_INJECTION, frozenset(
@@ -400,6 +406,8 @@ _NEUTRAL = frozenset(
     "customer customers patient s has have had you can see so far earlier previously chat session thread "
     "saved private personal full entire other".split())
 """Words that say whose or which an object is; they do not make an object part of a tool's purpose."""
+_OWNERS = frozenset("user users customer customers patient patients person people contact contacts".split())
+"""A definition named after one of these is about people's things (``get_user`` and the user's profile)."""
 _EXAMPLE = re.compile(r"\b(?:e\.g\.|for\s+example|for\s+instance|such\s+as|example:)")
 
 
@@ -408,8 +416,10 @@ def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Mat
     possessive and determiner words do not count (``the user's calendar`` is in scope of a calendar tool
     because of ``calendar``, not of a user-management tool because of ``user``)."""
     out = []
+    about_people = bool(_OWNERS & set(words(scope.name)))
     for m in matches:
-        terms = [w for w in words(m.group()) if w not in _NEUTRAL] or words(m.group())
+        found = words(m.group())
+        terms = found if about_people else [w for w in found if w not in _NEUTRAL] or found
         if not scope.covers(terms) and m.group() not in scope.tools and not _negated(m.string, m.start()):
             out.append(m)
     return out
@@ -491,6 +501,9 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     paths = _out_of_scope(_find("path", active, sentence), scope)
     nouns = _out_of_scope(_find("noun", active, sentence), scope)
     context = [m for m in _out_of_scope(_find("context", active, sentence), scope) if m.start() < examples]
+    trigger = _find("trigger", active, sentence)
+    if trigger and _near([*_live(_ACCESS, sentence), *_live(_FLOW, sentence)], trigger, reach=200):
+        context += trigger
     destinations = [m for m in _find("destination", active, sentence)
                     if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())
                     and m.start() < examples]

@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "hunt",
         help="search stored events with a query",
-        description="Search the events in the Garrison store. Field filters: Image:*\\\\reg.exe (wildcards, "
+        description="Search the events in the Garrison store. Field filters: Image:*\\reg.exe (wildcards, "
         "any case), CommandLine~\"save hklm\" (contains), DestinationIp=169.254.169.254 (exact); AND, OR, NOT "
         "and parentheses; product:windows category:process_creation; bare words search every field. "
         "See docs/hunting.md.",

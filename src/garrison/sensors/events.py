@@ -20,6 +20,7 @@ __all__ = [
     "SOURCE",
     "ProcessInfo",
     "file_access",
+    "file_change",
     "network_connection",
     "process_creation",
     "process_guid",
@@ -110,6 +111,14 @@ def file_access(path: str, info: ProcessInfo | None, *, pid: int | None, time: f
     links = info.links() if info else {"server": "unknown"}
     return Event(time=time, logsource=LogSource(LINUX, "file_access"), fields=fields,
                  source=f"{SOURCE}.files", links=links)
+
+
+def file_change(path: str, kind: str, *, server: str, time: float, details: str) -> Event:
+    """A package file of the server that differs from its pinned hash tree: ``kind`` is ``added``,
+    ``removed`` or ``modified``."""
+    fields = {"TargetFilename": path, "Type": kind, "Details": details}
+    return Event(time=time, logsource=LogSource(LINUX, "file_change"), fields=fields,
+                 source=f"{SOURCE}.integrity", links={"server": server})
 
 
 def network_connection(info: ProcessInfo, *, time: float, protocol: str, source_ip: str, source_port: int,

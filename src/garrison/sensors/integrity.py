@@ -16,24 +16,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
+
 from garrison.errors import ConfigError, LimitExceeded
-from garrison.model import digest
+from garrison.model import Event, digest
+from garrison.sensors.events import file_change
 
 __all__ = [
     "DEFAULT_EXCLUDE",
     "Change",
     "FileEntry",
     "Tree",
+    "change_events",
     "diff",
     "entry_root",
     "hash_tree",
+    "load_tree",
+    "save_tree",
 ]
 
 DEFAULT_EXCLUDE = ("__pycache__", "*.pyc", ".git")
 MAX_FILES = 50_000
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 64
-INTERPRETERS = ("python", "python3", "node", "deno", "bun", "ruby", "perl", "php")
+INTERPRETERS = ("python", "node", "deno", "bun", "ruby", "perl", "php", "sh", "bash", "dash", "zsh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +84,10 @@ class Tree:
         for path, entry in files.items():
             if not isinstance(entry, Mapping) or not isinstance(entry.get("sha256"), str):
                 raise ConfigError(f"entry {path!r} needs a 'sha256' string", where=where)
-            out[str(path)] = FileEntry(entry["sha256"], int(entry.get("size", 0)), bool(entry.get("executable")),
-                                       entry.get("link"))
+            size, link = entry.get("size", 0), entry.get("link")
+            if not isinstance(size, int) or isinstance(size, bool) or not (link is None or isinstance(link, str)):
+                raise ConfigError(f"entry {path!r}: 'size' must be an integer and 'link' a string", where=where)
+            out[str(path)] = FileEntry(entry["sha256"], size, bool(entry.get("executable")), link)
         return cls(data["root"], out)
 
 
@@ -181,3 +189,35 @@ def entry_root(argv: Sequence[str], *, cwd: str | None = None) -> Path | None:
             return resolved.parent
         break
     return None
+
+
+def change_events(changes: Sequence[Change], *, root: str, server: str, time: float, when: str) -> list[Event]:
+    """``file_change`` events for ``changes`` of the tree at ``root``; ``when`` says against what
+    (``since the baseline``, ``during the watch``)."""
+    out: list[Event] = []
+    for change in changes:
+        before = change.old.sha256 if change.old else "absent"
+        after = change.new.sha256 if change.new else "absent"
+        out.append(file_change(str(Path(root) / change.path) if change.path else root, change.kind, server=server,
+                               time=time, details=f"{change.kind} {when}: {before} -> {after}"))
+    return out
+
+
+def load_tree(path: str | Path) -> Tree:
+    """A hash tree saved by :func:`save_tree`."""
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except OSError as err:
+        raise ConfigError(f"cannot read the hash tree: {err.strerror or err}", where=str(path)) from None
+    except orjson.JSONDecodeError as err:
+        raise ConfigError(f"the hash tree is not JSON: {err}", where=str(path)) from None
+    if not isinstance(data, Mapping):
+        raise ConfigError("a hash tree is a JSON object", where=str(path))
+    return Tree.from_json(data, where=str(path))
+
+
+def save_tree(tree: Tree, path: str | Path) -> None:
+    try:
+        Path(path).write_bytes(orjson.dumps(tree.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
+    except OSError as err:
+        raise ConfigError(f"cannot write the hash tree: {err.strerror or err}", where=str(path)) from None

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import orjson
 
 from garrison.errors import StoreError
-from garrison.model import Event, LogSource
+from garrison.model import Event
 
 __all__ = [
     "COLUMNS",
@@ -39,12 +39,15 @@ __all__ = [
     "Or",
     "Order",
     "Retention",
+    "Row",
     "Text",
+    "batch_name",
     "compile_filter",
-    "event_from_dict",
+    "decoded",
     "event_to_dict",
     "filter_of",
     "normalise_batch",
+    "take",
     "wildcard_regex",
 ]
 
@@ -134,8 +137,8 @@ def filter_of(query: EventQuery) -> Expr | None:
         ("source", query.source)) if value is not None]
     for name, value in query.fields.items():
         text = _texts(value)
-        if not text:
-            raise ValueError(f"field equality for {name!r} needs a scalar value, not {value!r}")
+        if len(text) != 1 or isinstance(value, list | tuple | Mapping):
+            raise ValueError(f"field equality for {name!r} needs a string, number or boolean, not {value!r}")
         parts.append(Match(name if name not in COLUMNS and not name.startswith("links.") else f"fields.{name}",
                            "equals", text[0]))
     parts.extend(Match(f"links.{name}", "equals", value) for name, value in query.links.items())
@@ -248,14 +251,6 @@ def event_to_dict(event: Event) -> dict[str, Any]:
                                                            ("service", ls.service)) if v is not None},
                            "fields": dict(event.fields), "links": dict(event.links)}
     return out
-
-
-def event_from_dict(data: Mapping[str, Any]) -> Event:
-    ls = data.get("logsource") or {}
-    return Event(time=float(data["time"]),
-                 logsource=LogSource(ls.get("product"), ls.get("category"), ls.get("service")),
-                 fields=dict(data.get("fields") or {}), source=str(data.get("source") or "garrison"),
-                 id=data.get("id"), links={str(k): str(v) for k, v in (data.get("links") or {}).items()})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,517 @@
+"""Storylines: the chain of activity behind one alert, as a graph (pure: an alert and events in, a graph out).
+
+::
+
+    client ──called──▶ MCP server ──ran──▶ tool call ──spawned──▶ process ──spawned──▶ process
+                                                                      └──opened──▶ file / connection / cloud call
+
+Processes are linked by ancestry: ``ProcessGuid``/``ParentProcessGuid`` (fields or ``links``) when the source
+has them; otherwise by ``ProcessId``/``ParentProcessId`` plus time, where a pid names the latest process of
+that pid created at or before the moment and not terminated since (so a reused pid is not mistaken for its
+predecessor). A process tree belongs to a tool call when its root is the server's process (``links.server``)
+and the first process below that root was created while the call was in flight: from the ``tool_call``
+event's time to that time plus its latency (or, for a call with no recorded end, until the server's next call
+or :data:`OPEN_CALL_WINDOW`). Every other event of a process in the story becomes a leaf: a file, a
+connection or any other activity (a cloud API call, a registry write).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from garrison.detect.engine import Alert
+from garrison.model import Event, digest
+
+__all__ = [
+    "MAX_ANCESTRY",
+    "MAX_NODES",
+    "OPEN_CALL_WINDOW",
+    "Edge",
+    "Node",
+    "NodeKind",
+    "Storyline",
+    "alert_id",
+    "build_storyline",
+    "call_fields",
+    "render_tree",
+]
+
+NodeKind = Literal["client", "server", "tool_call", "process", "file", "connection", "activity"]
+MAX_NODES = 500
+"""Nodes per storyline; past this, leaves are counted in ``truncated`` instead of drawn."""
+MAX_ANCESTRY = 64
+OPEN_CALL_WINDOW = 60.0
+"""Seconds a call with no recorded end is taken to be in flight (unless the server's next call comes first)."""
+_PROCESS_EVENTS = ("process_creation", "process_termination")
+
+
+def _first(fields: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        value = fields.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def call_fields(event: Event) -> tuple[str | None, str | None, str | None, str | None]:
+    """``(server, tool, client, call id)`` of a ``tool_call`` event, whichever naming its producer used."""
+    f, links = event.fields, event.links
+    server = _text(_first(f, "Server", "server") or links.get("server"))
+    tool = _text(_first(f, "Tool", "tool"))
+    client = _text(_first(f, "Client", "client") or links.get("client"))
+    call_id = _text(links.get("call_id") or _first(f, "CallId", "call_id"))
+    return server, tool, client, call_id
+
+
+def alert_id(alert: Alert) -> str:
+    """A stable short id for an alert: its rule and the identities (or times) of its events."""
+    keys = [e.id if e.id is not None else [e.time, e.logsource.category, dict(e.links)] for e in alert.events]
+    return digest([alert.rule, keys])[7:23]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    kind: NodeKind
+    label: str
+    time: float | None = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    alerted: bool = False
+    """One of the alert's own events is on this node."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "label": self.label, "time": self.time,
+                "attrs": dict(self.attrs), "alerted": self.alerted}
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    kind: str
+    """``called`` (client → server), ``ran`` (server → call), ``spawned``, ``opened``, ``wrote``,
+    ``connected``, ``did``."""
+    time: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "target": self.target, "kind": self.kind, "time": self.time}
+
+
+@dataclass(frozen=True, slots=True)
+class Storyline:
+    alert: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    root: str | None
+    call: str | None = None
+    """The tool-call node the chain started from, when one was found."""
+    truncated: int = 0
+
+    @property
+    def start(self) -> float | None:
+        times = [n.time for n in self.nodes if n.time is not None]
+        return min(times) if times else None
+
+    @property
+    def end(self) -> float | None:
+        times = [n.time for n in self.nodes if n.time is not None]
+        return max(times) if times else None
+
+    def node(self, node_id: str) -> Node | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    def of_kind(self, kind: NodeKind) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.kind == kind)
+
+    def children(self, node_id: str) -> tuple[Node, ...]:
+        ids = [e.target for e in self.edges if e.source == node_id]
+        index = {n.id: n for n in self.nodes}
+        return tuple(index[i] for i in ids if i in index)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"alert": self.alert, "root": self.root, "call": self.call, "start": self.start, "end": self.end,
+                "nodes": [n.to_json() for n in self.nodes], "edges": [e.to_json() for e in self.edges],
+                "truncated": self.truncated}
+
+
+# -- process index ---------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Proc:
+    key: str
+    pid: int | None
+    ppid: int | None
+    parent_guid: str | None
+    time: float
+    end: float | None
+    server: str | None
+    fields: Mapping[str, Any]
+    event_ids: list[str] = field(default_factory=list)
+
+
+def _guid(event: Event) -> str | None:
+    return _text(_first(event.fields, "ProcessGuid") or event.links.get("process_guid"))
+
+
+class _Processes:
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.by_key: dict[str, _Proc] = {}
+        self._by_pid: dict[int, list[tuple[float, str]]] = {}
+        for event in events:
+            if event.logsource.category == "process_creation":
+                self._add(event)
+        for entries in self._by_pid.values():
+            entries.sort()
+        for event in events:
+            if event.logsource.category == "process_termination":
+                proc = self.find(event)
+                if proc is not None and (proc.end is None or event.time < proc.end):
+                    proc.end = event.time
+
+    def _add(self, event: Event) -> None:
+        f = event.fields
+        pid = _int(_first(f, "ProcessId"))
+        guid = _guid(event)
+        key = guid or (f"pid:{pid}@{event.time:.6f}" if pid is not None else None)
+        if key is None or key in self.by_key:
+            return
+        self.by_key[key] = _Proc(
+            key=key, pid=pid, ppid=_int(_first(f, "ParentProcessId")),
+            parent_guid=_text(_first(f, "ParentProcessGuid") or event.links.get("parent_guid")),
+            time=event.time, end=None, server=event.links.get("server"), fields=f)
+        if pid is not None:
+            self._by_pid.setdefault(pid, []).append((event.time, key))
+
+    def at(self, pid: int, time: float) -> _Proc | None:
+        """The process that held ``pid`` at ``time``: the latest created by then and not ended before it."""
+        entries = self._by_pid.get(pid)
+        if not entries:
+            return None
+        index = bisect.bisect_right(entries, (time, "\uffff")) - 1
+        if index < 0:
+            return None
+        proc = self.by_key[entries[index][1]]
+        return None if proc.end is not None and proc.end < time else proc
+
+    def find(self, event: Event) -> _Proc | None:
+        guid = _guid(event)
+        if guid is not None:
+            return self.by_key.get(guid)
+        pid = _int(_first(event.fields, "ProcessId"))
+        return None if pid is None else self.at(pid, event.time)
+
+    def parent(self, proc: _Proc) -> _Proc | None:
+        if proc.parent_guid is not None:
+            return self.by_key.get(proc.parent_guid)
+        return None if proc.ppid is None else self.at(proc.ppid, proc.time)
+
+    def ancestry(self, proc: _Proc) -> list[_Proc]:
+        """``proc`` and its ancestors, the process itself first; cycles and depth are bounded."""
+        chain = [proc]
+        seen = {proc.key}
+        while len(chain) < MAX_ANCESTRY:
+            parent = self.parent(chain[-1])
+            if parent is None or parent.key in seen:
+                break
+            chain.append(parent)
+            seen.add(parent.key)
+        return chain
+
+    def children(self) -> dict[str, list[_Proc]]:
+        out: dict[str, list[_Proc]] = {}
+        for proc in self.by_key.values():
+            parent = self.parent(proc)
+            if parent is not None and parent.key != proc.key:
+                out.setdefault(parent.key, []).append(proc)
+        for procs in out.values():
+            procs.sort(key=lambda p: (p.time, p.key))
+        return out
+
+
+# -- calls -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Call:
+    event: Event
+    server: str
+    start: float
+    end: float
+
+
+def _calls(events: Sequence[Event]) -> dict[str, list[_Call]]:
+    raw: dict[str, list[Event]] = {}
+    for event in events:
+        if event.logsource.product == "mcp" and event.logsource.category == "tool_call":
+            server = call_fields(event)[0]
+            if server is not None:
+                raw.setdefault(server, []).append(event)
+    out: dict[str, list[_Call]] = {}
+    for server, calls in raw.items():
+        calls.sort(key=lambda e: e.time)
+        built = []
+        for i, event in enumerate(calls):
+            latency = _first(event.fields, "latency_ms", "LatencyMs")
+            if isinstance(latency, int | float) and not isinstance(latency, bool):
+                end = event.time + float(latency) / 1000.0
+            else:
+                following = calls[i + 1].time if i + 1 < len(calls) else event.time + OPEN_CALL_WINDOW
+                end = min(following, event.time + OPEN_CALL_WINDOW)
+            built.append(_Call(event, server, event.time, end))
+        out[server] = built
+    return out
+
+
+def _call_at(calls: Sequence[_Call], time: float) -> _Call | None:
+    """The latest call in flight at ``time``."""
+    found = [c for c in calls if c.start <= time <= c.end]
+    return max(found, key=lambda c: c.start) if found else None
+
+
+# -- leaves -------------------------------------------------------------------------------------------------------
+def _leaf(event: Event) -> tuple[str, NodeKind, str, str]:
+    """(node id, kind, label, edge kind) for a non-process event."""
+    f, category = event.fields, event.logsource.category or ""
+    target = _text(_first(f, "TargetFilename", "TargetObject"))
+    if category.startswith("file") and target:
+        access = str(_first(f, "Access") or "")
+        return f"file:{target}", "file", target, "wrote" if access == "write" or "write" in category else "opened"
+    if category == "network_connection" or _first(f, "DestinationIp", "DestinationHostname") is not None:
+        host = _text(_first(f, "DestinationHostname", "DestinationIp")) or "?"
+        port = _text(_first(f, "DestinationPort"))
+        label = f"{host}:{port}" if port else host
+        return f"net:{label}", "connection", label, "connected"
+    name = _text(_first(f, "eventName", "EventName", "Operation", "Type", "Tool")) or category or "event"
+    product = event.logsource.product or event.source
+    label = f"{product} {name}" + (f" {target}" if target else "")
+    return f"act:{event.id or digest([event.time, label])[7:19]}", "activity", label, "did"
+
+
+def _process_node(proc: _Proc, alerted: bool) -> Node:
+    f = proc.fields
+    image = _text(_first(f, "Image")) or "?"
+    attrs = {k: f[k] for k in ("Image", "CommandLine", "User", "ProcessId", "ParentProcessId",
+                               "CurrentDirectory") if f.get(k) is not None}
+    if proc.server is not None:
+        attrs["server"] = proc.server
+    if proc.end is not None:
+        attrs["ended"] = proc.end
+    pid = f" ({proc.pid})" if proc.pid is not None else ""
+    return Node(f"proc:{proc.key}", "process", f"{image.rsplit('/', 1)[-1].rsplit(chr(92), 1)[-1]}{pid}",
+                proc.time, attrs, alerted)
+
+
+class _Graph:
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self._edge_keys: set[tuple[str, str, str]] = set()
+        self.truncated = 0
+
+    def add(self, node: Node) -> bool:
+        current = self.nodes.get(node.id)
+        if current is not None:
+            if node.alerted and not current.alerted:
+                self.nodes[node.id] = Node(current.id, current.kind, current.label, current.time, current.attrs,
+                                           True)
+            return True
+        if len(self.nodes) >= MAX_NODES:
+            self.truncated += 1
+            return False
+        self.nodes[node.id] = node
+        return True
+
+    def link(self, source: str, target: str, kind: str, time: float | None) -> None:
+        if (source, target, kind) not in self._edge_keys and source in self.nodes and target in self.nodes:
+            self._edge_keys.add((source, target, kind))
+            self.edges.append(Edge(source, target, kind, time))
+
+
+def _add_call(graph: _Graph, call: Event, alerted: bool) -> str:
+    server, tool, client, call_id = call_fields(call)
+    server_id = f"server:{server}"
+    graph.add(Node(server_id, "server", server or "?"))
+    if client:
+        graph.add(Node(f"client:{client}", "client", client))
+        graph.link(f"client:{client}", server_id, "called", call.time)
+    call_node = f"call:{server}:{call_id or call.id or call.time}"
+    attrs = {k: v for k, v in (("server", server), ("tool", tool), ("client", client), ("call_id", call_id),
+                               ("decision", _first(call.fields, "decision", "Decision"))) if v is not None}
+    graph.add(Node(call_node, "tool_call", f"{tool or '?'}()", call.time, attrs, alerted))
+    graph.link(server_id, call_node, "ran", call.time)
+    return call_node
+
+
+def build_storyline(alert: Alert, events: Iterable[Event]) -> Storyline:
+    """The storyline of ``alert`` over ``events`` (which may or may not include the alert's own events)."""
+    pool = list(events)
+    known = {id(e) for e in pool}
+    pool.extend(e for e in alert.events if id(e) not in known)
+    procs = _Processes(pool)
+    calls = _calls(pool)
+    graph = _Graph()
+    alerted_ids = {id(e) for e in alert.events}
+    anchor_procs: list[_Proc] = []
+    call_node: str | None = None
+    for event in alert.events:
+        if event.logsource.category == "tool_call":
+            call_node = call_node or _add_call(graph, event, True)
+            server = call_fields(event)[0]
+            window = next((c for c in calls.get(server or "", ()) if c.event is event), None)
+            if window is not None:
+                anchor_procs.extend(_call_roots(procs, window))
+            continue
+        proc = procs.find(event)
+        if proc is not None:
+            anchor_procs.append(proc)
+    # Walk each anchor up to its tree root; the first process below the root dates the chain's start.
+    tops: list[_Proc] = []
+    for proc in anchor_procs:
+        chain = procs.ancestry(proc)
+        root = chain[-1]
+        server = root.server or proc.server
+        top = chain[-2] if len(chain) > 1 else root
+        if call_node is None and server is not None:
+            call = _call_at(calls.get(server, ()), top.time)
+            if call is not None:
+                call_node = _add_call(graph, call.event, call.event in alert.events)
+        if root not in tops:
+            tops.append(root)
+    children = procs.children()
+    event_index: dict[str, list[Event]] = {}
+    for event in pool:
+        if event.logsource.category in _PROCESS_EVENTS or event.logsource.category == "tool_call":
+            continue
+        proc = procs.find(event)
+        if proc is not None:
+            event_index.setdefault(proc.key, []).append(event)
+    alerted_procs = {p.key for p in anchor_procs}
+    root_id: str | None = None
+    for top in tops:
+        _add_tree(graph, top, children, event_index, alerted_ids, alerted_procs)
+        server = top.server
+        if server is not None:
+            server_id = f"server:{server}"
+            graph.add(Node(server_id, "server", server))
+            graph.link(server_id, f"proc:{top.key}", "launched", top.time)
+        if call_node is not None:
+            graph.link(call_node, _first_child(top, children, call_node, graph), "spawned", None)
+    # Alert events that are not processes nor calls and were not attributed: keep them as loose leaves.
+    for event in alert.events:
+        if event.logsource.category in ("tool_call", *_PROCESS_EVENTS) or procs.find(event) is not None:
+            continue
+        node_id, kind, label, _ = _leaf(event)
+        graph.add(Node(node_id, kind, label, event.time, dict(event.fields), True))
+    root_id = _pick_root(graph)
+    return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), root_id, call_node,
+                     graph.truncated)
+
+
+def _call_roots(procs: _Processes, call: _Call) -> list[_Proc]:
+    """Processes of the call's server created in its window whose parent is the server's root process."""
+    out = []
+    for proc in procs.by_key.values():
+        if proc.server == call.server and call.start <= proc.time <= call.end:
+            chain = procs.ancestry(proc)
+            if len(chain) == 2:
+                out.append(proc)
+    return sorted(out, key=lambda p: (p.time, p.key))
+
+
+def _first_child(root: _Proc, children: Mapping[str, list[_Proc]], call_node: str, graph: _Graph) -> str:
+    """The process a call spawned: the server root's first child created in the call's window."""
+    node = graph.nodes.get(call_node)
+    start = node.time if node is not None and node.time is not None else float("-inf")
+    kids = [k for k in children.get(root.key, ()) if k.time >= start]
+    return f"proc:{kids[0].key}" if kids else f"proc:{root.key}"
+
+
+def _add_tree(graph: _Graph, top: _Proc, children: Mapping[str, list[_Proc]],
+              event_index: Mapping[str, list[Event]], alerted_ids: set[int], alerted_procs: set[str]) -> None:
+    stack = [top]
+    seen: set[str] = set()
+    while stack:
+        proc = stack.pop()
+        if proc.key in seen:
+            continue
+        seen.add(proc.key)
+        node_id = f"proc:{proc.key}"
+        if not graph.add(_process_node(proc, proc.key in alerted_procs)):
+            continue
+        for event in sorted(event_index.get(proc.key, ()), key=lambda e: e.time):
+            leaf_id, kind, label, edge = _leaf(event)
+            if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids)):
+                graph.link(node_id, leaf_id, edge, event.time)
+        for child in reversed(children.get(proc.key, ())):
+            if child.key not in seen:
+                stack.append(child)
+                graph.add(_process_node(child, child.key in alerted_procs))
+                graph.link(node_id, f"proc:{child.key}", "spawned", child.time)
+
+
+def _leaf_attrs(event: Event) -> dict[str, Any]:
+    keep = ("TargetFilename", "Access", "DestinationIp", "DestinationHostname", "DestinationPort", "Protocol",
+            "eventName", "eventSource", "Type", "Details")
+    return {k: event.fields[k] for k in keep if event.fields.get(k) is not None}
+
+
+def _pick_root(graph: _Graph) -> str | None:
+    targets = {e.target for e in graph.edges}
+    for kind in ("client", "server", "tool_call", "process"):
+        for node in graph.nodes.values():
+            if node.kind == kind and node.id not in targets:
+                return node.id
+    return next(iter(graph.nodes), None)
+
+
+def render_tree(storyline: Storyline) -> str:
+    """The storyline as an indented terminal tree; ``!`` marks nodes carrying the alert's events."""
+    index = {n.id: n for n in storyline.nodes}
+    out: dict[str, list[tuple[str, str]]] = {}
+    targets: set[str] = set()
+    for edge in storyline.edges:
+        out.setdefault(edge.source, []).append((edge.kind, edge.target))
+        targets.add(edge.target)
+    roots = [n.id for n in storyline.nodes if n.id not in targets]
+    lines: list[str] = []
+    drawn: set[str] = set()
+
+    def label(node: Node, via: str | None) -> str:
+        mark = "! " if node.alerted else ""
+        detail = ""
+        if node.kind == "process" and node.attrs.get("CommandLine"):
+            detail = f"  {node.attrs['CommandLine']}"
+        how = f"{via} " if via else ""
+        return f"{mark}{how}{node.kind} {node.label}{detail}"
+
+    def walk(node_id: str, prefix: str, last: bool, via: str | None, depth: int) -> None:
+        node = index[node_id]
+        branch = "" if depth == 0 else ("└─ " if last else "├─ ")
+        lines.append(prefix + branch + label(node, via) + (" (see above)" if node_id in drawn else ""))
+        if node_id in drawn:
+            return
+        drawn.add(node_id)
+        kids = out.get(node_id, [])
+        child_prefix = prefix + ("" if depth == 0 else ("   " if last else "│  "))
+        for i, (kind, target) in enumerate(kids):
+            walk(target, child_prefix, i == len(kids) - 1, kind, depth + 1)
+
+    for root in roots:
+        walk(root, "", True, None, 0)
+    if storyline.truncated:
+        lines.append(f"… {storyline.truncated} more node(s) not shown (limit {MAX_NODES})")
+    return "\n".join(lines)
