@@ -93,3 +93,14 @@ def test_watch_integrity_baseline_then_changes(tmp_path: Path, capfd: pytest.Cap
 def test_integrity_auto_needs_a_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["watch", "--integrity", "auto", "--", "npx", "some-server"]) == 2
     assert "--integrity DIR" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("as_root")
+def test_timeout_ends_the_launched_command(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    code = main(["watch", "--timeout", "0.3", "--file-backend", "off", "--no-network", "--no-memory",
+                 "--events", str(out), "--", "/bin/sleep", "300"])
+    assert code == 0
+    ended = [e for e in read_events(out).events if e.logsource.category == "process_termination"]
+    assert [e.fields["ExitCode"] for e in ended] == [-15]

@@ -33,8 +33,8 @@ def test_a_full_queue_is_counted_never_silent() -> None:
     watcher.wait(30)
     watcher.stop()
     overflow = [e for e in seen if e.fields.get("Mode") == "overflow"]
-    assert len(overflow) == 1
-    assert overflow[0].fields["Dropped"] == watcher.dropped_total >= 2
+    assert overflow  # one report per burst of drops; together they count every dropped event
+    assert sum(e.fields["Dropped"] for e in overflow) == watcher.dropped_total >= 2
     assert not watcher.complete
 
 

@@ -11,7 +11,7 @@ from garrison.audit import GENESIS, ChainBase, verify_chain
 from garrison.errors import StoreError
 from garrison.model import Event, LogSource
 from garrison.store import Store
-from garrison.store.events import EventQuery, Match, Not, Or, Text
+from garrison.store.events import MAX_EVENT_BYTES, EventQuery, Match, Not, Or, Text
 
 PROC = LogSource("windows", "process_creation")
 NET = LogSource("windows", "network_connection")
@@ -68,6 +68,9 @@ def test_producer_ids_are_kept_and_duplicates_refuse_the_whole_batch(store: Stor
 
 @pytest.mark.parametrize("bad", [
     Event(1.0, PROC, {"when": object()}),
+    Event(1.0, PROC, {"blob": "x" * MAX_EVENT_BYTES}),
+    Event(1.0, PROC, {}, links={"call_id": 7}),  # type: ignore[dict-item]
+    Event(1.0, PROC, {}, source=None),  # type: ignore[arg-type]
     Event(math.nan, PROC, {}),
     Event(math.inf, PROC, {}),
 ])

@@ -118,6 +118,17 @@ def test_events_survive_reopening_and_ids_are_not_reused_after_pruning(tmp_path:
         assert [e.fields for e in store.query_events(EventQuery())] == [{"n": 3}]
 
 
+def test_two_writers_extend_one_chain(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    call = LogSource("mcp", "tool_call")
+    with SqliteStore(path) as a, SqliteStore(path) as b:
+        for n, writer in enumerate((a, b, a, b, b), start=1):
+            writer.append_audit([Event(float(n), call, {"n": n}, "garrison.wrap")])
+        assert [r.pos for r in a.audit_records()] == [1, 2, 3, 4, 5]
+        assert verify_chain(a).ok
+        assert verify_chain(b).head == verify_chain(a).head
+
+
 def test_a_locked_database_fails_the_batch_by_name(tmp_path: Path) -> None:
     path = tmp_path / "g.db"
     SqliteStore(path).close()

@@ -148,7 +148,7 @@ _FLOW = re.compile(
 """Verbs that move data somewhere in any form (``sends``, ``appending``)."""
 _FLOW_IMPERATIVE = re.compile(
     r"\b(?:include|add|put|insert|fill|provide|supply|pass|copy|submit|store|write|paste|place|set|populate|"
-    r"record|log|save)\b")
+    r"record|log|save|quote|repeat|reproduce|transcribe)\b")
 """Verbs that move data only when the model is told to (``include X``, not ``this includes X``)."""
 _ACCESS = re.compile(
     r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
@@ -187,6 +187,8 @@ _CONTEXT = re.compile(
     r"list\s+of\s+(?:available\s+)?tools|tools?\s+list|(?:llm|model|assistant|ai)\s+(?:model\s+)?name|contents?\s+of\s+(?:any|all|every|the\s+user)"
     r"|all\s+(?:files|documents|e-?mails|contacts))\b|"
     r"\b(?:in|from|of)\s+(?:this|the\s+current|the|your)\s+(?:chat|conversation|session|thread)\b|"
+    r"\b(?:historial|historique|cronologia|hist[óo]rico)\s+(?:\w+\s+){0,2}(?:conversaci[óo]n|conversation|chat|"
+    r"conversa)|\b(?:chat|gespr[äa]chs|unterhaltungs)verlauf\b|"
     r"\b(?:earlier|previously|so\s+far)\s+in\s+the\s+(?:chat|conversation|session)\b|"
     r"\b(?:user|customer|patient|they)\s+(?:has|have|had)\s+(?:\w+\s+)?(?:mentioned|discussed|shared|typed|said|"
     r"written|asked|sent|seen|pasted)\b|\byou\s+(?:have\s+)?(?:seen|can\s+see|have\s+access\s+to)\b|"
@@ -202,8 +204,12 @@ _TRIGGER = re.compile(
 _DESTINATION = re.compile(
     r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|\bhttps?://[^\s\"'<>)]+|\b(?:\d{1,3}\.){3}\d{1,3}\b|\bwebhook\b|"
     r"\b(?:external|remote|third[- ]party|attacker'?s?)\s+(?:server|endpoint|address|host|site|url)\b|"
-    r"\battacker\b",
+    r"\battacker\b|\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}\b|"
+    r"\b[a-z]{2}\d{2}\s?(?:[a-z0-9]{4}\s?){3,7}[a-z0-9]{0,4}\b(?<=\d)",
 )
+_RECIPIENT = re.compile(
+    r"\b(?:attendees?|recipients?|b?cc|participants?|invitees?|guests?|beneficiar(?:y|ies)|payees?|remotes?|"
+    r"mirror)\b")
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
     r"(?:previous|prior|above|earlier|preceding|system|original|other|safety|conflicting|existing|developer)\s+"
@@ -230,7 +236,19 @@ _SECRECY = re.compile(
     r"(?:\w+\s+){0,2}up|bother)\b|\b(?:keep|leave)\s+(?:\S+\s+){0,8}?out\s+of\s+(?:your|the)\s+(?:\w+\s+)?(?:reply|"
     r"replies|answers?|responses?|summary|summaries|explanations?|messages?|output)\b|\bleave\s+(?:this|that|it|"
     r"these|those|the\s+\w+)\s+(?:\w+\s+)?out\s+(?:when|of|in)\b|"
-    r"\b(?:simply|just)\s+(?:report|say|tell\s+(?:\w+\s+)?|state|reply)\s+that\b",
+    r"\b(?:simply|just)\s+(?:report|say|tell\s+(?:\w+\s+)?|state|reply)\s+that\b|"
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}let\s+(?:the\s+)?(?:user|them|anyone|human)\s+(?:know|see|notice|find\s+out)\b|"
+    r"\b(?:refrain\s+from|avoid|without)\s+(?:\w+\s+)?(?:telling|mentioning|informing|notifying|revealing|"
+    r"disclosing|showing|reporting|explaining|saying|bringing\s+up|pointing\s+out)\b|"
+    r"\b(?:remain|stay|be\s+kept|keep\s+(?:them|the\s+user))\s+unaware\b|\bwithh[oe]ld\w*\s+(?:\S+\s+){0,4}from\s+"
+    r"(?:the\s+)?(?:user|them|human)\b|\bkeep\s+(?:quiet|silent)\s+about\b|"
+    # the same in other common languages
+    r"\bn'(?:informez|informe|indiquez|dites|mentionnez|signalez|r[ée]v[ée]lez)\s+(?:pas|rien|jamais)\b|"
+    r"\bne\s+(?:le\s+|lui\s+)?(?:dites|dis|mentionnez|signalez|montrez)\s+(?:pas|rien|jamais)\b|"
+    r"\bno\s+(?:le\s+|les\s+)?(?:digas|diga|digan|menciones|mencione|informes|informe|cuentes|cuente|reveles|"
+    r"revele|muestres|muestre)\b|\b(?:sag|sage|sagen|erw[äa]hne|erw[äa]hnen|informiere|informieren)\s+(?:sie\s+)?"
+    r"(?:dem|den)\s+(?:benutzer|nutzer|anwender)\w*\s+(?:\w+\s+)?nichts?\b|\bnon\s+(?:dire|dica|dite|menzionare|"
+    r"menzioni|informare|informi|rivelare)\b|\bn[ãa]o\s+(?:diga|conte|mencione|informe|revele)\b",
 )
 _PREFERENCE = re.compile(
     r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
@@ -247,8 +265,13 @@ _PREFERENCE = re.compile(
     r"unreliable|wrong|inaccurate|outdated|fake|incorrect)\b|"
     r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+){0,2}"
     r"(?:tools?|servers?|functions?|options?)\b|"
-    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
-    r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust|consult|query|try|pick|select|rely\s+on|fall\s+back\s+to)"
+    r"\s+(?:any\s+|the\s+)?(?:other|another|different|alternative)\s+(?:\w+\s+){0,2}(?:tools?|servers?|functions?|"
+    r"integrations?|providers?|plugins?|services?)\b|"
+    r"\bthe\s+only\s+(?:\w+\s+)?(?:tool|server|function|integration|source|one)\s+(?:that\s+)?(?:you\s+)?(?:should|"
+    r"can|may|must|need\s+to)\s+(?:ever\s+)?(?:trust|use|rely\s+on|call|consult)\b|"
+    r"\b(?:use|call|trust)\s+only\s+this\s+(?:\w+\s+)?(?:tool|server|function|integration|one)\b|"
+    r"\bonly\s+(?:use|call|trust)\s+this\s+(?:\w+\s+)?(?:tool|server|function|integration|one)\b|"
     r"\bno\s+other\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:is|are|can\s+be)\s+(?:\w+\s+)?(?:trustworthy|"
     r"reliable|accurate|safe|secure|correct|trusted)\b|"
     r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?|integrations?)\s+(?:\w+\s+)?(?:are|is|may\s+be|will\s+be|"
@@ -258,12 +281,16 @@ _PREFERENCE = re.compile(
 )
 _DEPRECATED = re.compile(
     r"\b(?:is\s+)?(?:deprecated|obsolete|discontinued|retired|no\s+longer\s+(?:works?|supported|available|"
-    r"maintained|functional)|has\s+been\s+(?:replaced|superseded|moved)|replaced\s+by|superseded\s+by)\b",
+    r"maintained|functional)|has\s+been\s+(?:replaced|superseded|moved)|replaced\s+by|superseded\s+by|"
+    r"sunset(?:ted)?|end[- ]of[- ]life|(?:now\s+)?(?:handled|served|provided|done)\s+by|moved\s+to|"
+    r"(?:unreliable|broken|unsupported)\s+in\s+this\s+(?:release|version))\b",
 )
 _CALL_TARGET = re.compile(
     r"\b(?i:use|uses|call|calls|calling|invoke|invokes|run|runs|execute|executes|switch\s+to|migrate\s+to|"
-    r"replaced\s+by|superseded\s+by|via|with|using|through)\s+"
-    r"(?:the\s+)?[`'\"]*([A-Za-z][\w.-]*(?:_|[a-z][A-Z])[\w.-]*)[`'\"]*(?:\(\))?",
+    r"replaced\s+by|superseded\s+by|via|with|using|through|handled\s+by|served\s+by|to)\s+"
+    r"(?:the\s+)?[`'\"]*([A-Za-z][\w.-]*(?:_|[a-z][A-Z])[\w.-]*)[`'\"]*(?:\(\))?|"
+    r"[`'\"]*\b([A-Za-z][\w.-]*_[\w.-]*)[`'\"]*\s+(?i:handles|does|works|supports|is\s+the\s+(?:new|current|"
+    r"supported|right|correct))\b",
 )
 _OTHER_OPERATION = re.compile(
     r"\b(?:before|after|whenever|every\s+time|each\s+time|prior\s+to)\s+(?:you\s+)?(?:use|using|call|calling|run|"
@@ -272,15 +299,22 @@ _OTHER_OPERATION = re.compile(
     r"\b(?:when|whenever|before|after|once|if|should)\s+(?:the\s+|any\s+|another\s+|other\s+|an?\s+)?"
     r"(?:\w+\s+){0,2}(?:tool|server|function|integration)s?\s+(?:is\s+|are\s+|be\s+)?(?!this\b)(\w+)|"
     r"\b(?:when|whenever|every\s+time|each\s+time)\s+(?:a|an|any)\s+(?:\w+\s+){0,4}(?:is|are|gets?)\s+"
-    r"(?:being\s+)?(prepared|sent|created|made|composed|drafted|scheduled|submitted|initiated|paid|booked)\b",
+    r"(?:being\s+)?(prepared|sent|created|made|composed|drafted|scheduled|submitted|initiated|paid|booked)\b|"
+    r"\b(?:each\s+time|every\s+time|whenever|when|before|after)\s+(?:you|the\s+(?:model|assistant|agent|user))\s+"
+    r"(?:runs?|calls?|uses?|executes?|invokes?|sends?|creates?)\s+(?:a|an|any|another|the)?\s*(?!this\b)(\w+)|"
+    r"\b(?:when|whenever|each\s+time|every\s+time|after|before|once)\s+[`'\"]?([a-z][a-z0-9]*_[\w.-]*)[`'\"]?\s+"
+    r"(?:is|gets|has\s+been)\s+(?:called|used|run|invoked|executed)\b|"
+    r"\b(?:after|before)\s+(?:any|a|each|every)\s+call\s+to\s+[`'\"]?([a-z][a-z0-9]*_[\w.-]*)",
 )
 _TAMPER = re.compile(
     r"\b(?:replace|modify|change|alter|override|rewrite|swap|substitute|tamper)\w*\s+(?:\w+\s+){0,3}"
     r"(?:values?|results?|arguments?|parameters?|inputs?|outputs?|responses?|answers?|recipients?|amounts?|"
     r"destinations?|accounts?|iban|address(?:es)?|urls?|paths?|payees?)\b|"
     r"\b(?:use|send\s+(?:it|them)\s+to|pay)\s+(?:\S+\s+){1,6}?instead\s+of\s+(?:the\s+)?(?:one|ones|account|"
-    r"address|recipient|iban|number|details)\b",
+    r"address|recipient|iban|number|details)\b|"
+    r"\b(?:prepend|append|inject|insert)\w*\s+(?:\S+\s+){0,12}?to\s+(?:it|them|its|their|the|every|each)\b",
 )
+_SETTING = re.compile(r"\b(?:set|force)\s+(?:the|its|their)\s+(?:\w+\s+){0,2}(?:to|=)\s")
 _ADDRESSED = re.compile(
     r"^\W*(?:always|never|do\s+not|don't|please|kindly|make\s+sure|ensure|remember|first|then|also|before|after|when|"
     r"whenever|you|must|important|note|(?![a-z]*[^s]s\b)[a-z]+\s+(?:the|all|any|every|these|your|it|them)\b)|"
@@ -336,13 +370,13 @@ _GATES: dict[str, _Gate] = {
         "queries requests session thread earlier previously far mentioned discussed shared typed said written "
         "asked sent seen pasted see access mentions talks shares discusses notes location photos calendar "
         "conversations questions details information passwords credentials accounts portfolio holdings address "
-        "phone records clipboard keys tokens secrets".split()),
-        frozenset(), ()),
+        "phone records clipboard keys tokens secrets historial historique cronologia chatverlauf".split()),
+        frozenset(), ("hist", "verlauf")),
     "trigger": (_TRIGGER, frozenset(
         "mention mentions talk talks share shares discuss discusses bring brings contain contains refer refers "
         "ask asks".split()), frozenset("user customer patient conversation chat they".split()), ()),
     "destination": (_DESTINATION, frozenset("webhook attacker external remote third".split()), frozenset(),
-                    ("@", "http")),
+                    ("@", "http", "+")),
     "injection": (_INJECTION, frozenset(
         "ignore disregard forget override bypass instructions now".split()), frozenset(), ("<", "[")),
     "secrecy": (_SECRECY, _forms("tell", "mention", "inform", "notify", "alert", "reveal", "disclose", "show",
@@ -350,20 +384,27 @@ _GATES: dict[str, _Gate] = {
                                  "remove", "conceal", "suppress", "visible", "surface", "know", "see", "notice",
                                  "told", "keep", "hide", "omitted") | frozenset(
         "silently secretly covertly quietly discreetly invisibly behind shown hidden need leave simply "
-        "just".split()), frozenset(), ()),
+        "just let refrain avoid without unaware withhold withheld quiet silent informez informe indiquez dites "
+        "dis mentionnez signalez montrez digas diga digan menciones mencione informes cuentes cuente reveles "
+        "revele muestres muestre sag sage sagen informiere informieren dire dica dite menzionare menzioni "
+        "informare informi rivelare conte revele".split()), frozenset(), ("erw", "vélez", "velez")),
     "preference": (_PREFERENCE, frozenset(
         "best only most number ultimate superior greatest top instead rather over before other another different "
         "prefer prioritize prioritise 1 route send direct run even rely depend results result answers data "
-        "solely".split()), frozenset(
+        "solely consult query try pick select fall alternative".split()), frozenset(
         "tool tools server servers function functions option options choice choices way ways source sources "
-        "solution solutions service services this integration integrations plugins providers on".split()), ()),
+        "solution solutions service services this integration integrations plugins providers on one "
+        "provider plugin".split()), ()),
     "deprecated": (_DEPRECATED, frozenset(
-        "deprecated obsolete discontinued retired longer replaced superseded moved".split()), frozenset(), ()),
+        "deprecated obsolete discontinued retired longer replaced superseded moved sunset sunsetted life handled "
+        "served provided done unreliable broken unsupported".split()), frozenset(), ()),
     "other": (_OTHER_OPERATION, frozenset("before after whenever every each prior when once if should".split()),
               frozenset(), ()),
     "tamper": (_TAMPER, _forms("replac", "replace", "modif", "modify", "chang", "change", "alter", "overrid",
                                "override", "overridden", "rewrit", "rewrite", "rewritten", "swap", "swapp",
-                               "substitut", "substitute", "tamper") | frozenset(("instead",)), frozenset(), ()),
+                               "substitut", "substitute", "tamper") | frozenset(
+        "instead prepend prepends prepended append appends appended inject injects insert inserts".split()),
+        frozenset(), ()),
     "elsewhere": (_OTHER_SERVER, frozenset("server mcp integration plugin extension".split()), frozenset(), ()),
 }
 
@@ -473,9 +514,9 @@ def _foreign_tools(sentence: str, scope: Scope) -> list[str]:
     """Tool-like identifiers the sentence tells the model to use that are neither this tool nor a sibling."""
     out = []
     for m in _CALL_TARGET.finditer(sentence):
-        if m.group(1).isupper():  # an environment variable or constant, not a tool
+        if (m.group(1) or m.group(2)).isupper():  # an environment variable or constant, not a tool
             continue
-        name = m.group(1).strip(".-").lower()
+        name = (m.group(1) or m.group(2)).strip(".-").lower()
         if name and name != scope.name and name not in scope.tools and "." not in name:
             out.append(name)
     return out
@@ -516,7 +557,8 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     elsewhere = _find("elsewhere", active, sentence)
     calls = _CALL_TARGET.search(original) is not None
     if not (paths or nouns or context or destinations or injection or secrecy or preference or deprecated
-            or (other and tamper) or ((other or tamper or elsewhere) and calls) or (calls and "_" in original)):
+            or (other and (tamper or _SETTING.search(sentence))) or ((other or tamper or elsewhere) and calls)
+            or (calls and "_" in original)):
         return found
     addressed = _ADDRESSED.search(sentence) is not None or _IMPERATIVE_CLAUSE.search(sentence) is not None
     flow = _live(_FLOW, sentence)
@@ -553,6 +595,9 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
     elif foreign and addressed and flow and _OUTPUT.search(sentence):
         add("hijack", Severity.MEDIUM, f"feeds another tool's output into this one ({', '.join(foreign)})")
     trigger = next((g for g in other[0].groups() if g), None) if other else None
+    foreign_trigger = trigger is not None and "_" in trigger and trigger not in scope.tools and trigger != scope.name
+    if foreign_trigger and not tamper and _SETTING.search(sentence):
+        tamper = [m for m in _SETTING.finditer(sentence)]
     if other and trigger not in ("this", "it", "the"):
         if tamper:
             add("hijack", Severity.HIGH, "changes what other tools receive or return")
@@ -560,6 +605,10 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
             add("hijack", Severity.MEDIUM, f"inserts itself around another tool ({', '.join(foreign)})")
     elif foreign and tamper:
         add("hijack", Severity.HIGH, f"changes the values another tool uses ({', '.join(foreign)})")
+    recipient = _RECIPIENT.search(sentence)
+    if destinations and recipient and addressed and not any(d.kind == "exfiltration" for d in found):
+        add("exfiltration", Severity.HIGH, f"adds a recipient the user did not choose "
+                                           f"({', '.join(sorted({m.group() for m in destinations}))})")
     if foreign and addressed and elsewhere and not found:
         add("hijack", Severity.MEDIUM, f"directs the model to a tool of another server ({', '.join(foreign)})")
     if preference:

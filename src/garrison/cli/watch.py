@@ -8,9 +8,12 @@ turn off, say so on stderr and in a status event, and make the exit status 3 (in
 from __future__ import annotations
 
 import argparse
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from garrison.cli.args import env_option
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = ["register", "run"]
 
@@ -34,7 +37,8 @@ def register(subparsers: Any) -> None:
     env_option(parser, "--home", env="GARRISON_WATCH_HOME", metavar="DIR",
                help="home directory whose ~/ sensitive paths are watched (default: $HOME)")
     env_option(parser, "--timeout", env="GARRISON_WATCH_TIMEOUT", type=float, metavar="SECONDS",
-               help="stop after SECONDS (default: when the command or every watched pid exits)")
+               help="stop after SECONDS, ending a launched command (default: when the command or every "
+               "watched pid exits)")
     env_option(parser, "--process-backend", env="GARRISON_WATCH_PROCESS_BACKEND", default="auto",
                choices=["auto", "netlink", "polling"],
                help="process events: the kernel proc connector, or /proc polling that misses short-lived "
@@ -54,6 +58,20 @@ def register(subparsers: Any) -> None:
     env_option(parser, "--no-memory", env="GARRISON_WATCH_NO_MEMORY", action="store_true", default=False,
                help="do not run the tracer, LD_PRELOAD and W+X mapping heuristics")
     parser.set_defaults(handler=run, command_argv=[])
+
+
+def _end_launched(popen: subprocess.Popen[bytes] | None) -> None:
+    """A command launched for the watch does not outlive it (on --timeout or interrupt): TERM, then KILL."""
+    import subprocess
+
+    if popen is None or popen.poll() is not None:
+        return
+    popen.terminate()
+    try:
+        popen.wait(5)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait()
 
 
 def _integrity_root(args: argparse.Namespace, argv: list[str]) -> str | None:
@@ -143,7 +161,10 @@ def run(args: argparse.Namespace) -> int:
         with Watcher(roots, sink, options) as watcher:
             for state in watcher.states:
                 note(f"garrison: {'WARNING: ' if state.degraded else ''}{state.sensor}: {state.message}")
-            status = watcher.wait(args.timeout)
+            try:
+                status = watcher.wait(args.timeout)
+            finally:
+                _end_launched(watcher.popen)
         changed = list(drift)
         if before is not None:
             during = change_events(diff(before, hash_tree(before.root)), root=before.root, server=server,

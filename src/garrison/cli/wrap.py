@@ -2,27 +2,41 @@
 
 Put it in the client's MCP config in place of the server's command. stdout carries only JSON-RPC; notices
 go to stderr. Exit status: 0 when the client hung up, 3 when the server ended first or could not start,
-2 for usage errors.
+2 for usage or configuration errors (an unreadable policy, a bad option).
+
+Protections (all on by default; see :mod:`garrison.gateway.chain`): pins from the lockfile, the content
+guard, the policy (``--policy``, default ``./garrison.yaml`` when present) with approval by elicitation, and
+the audit trail in the store (``--db``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from garrison.cli.args import env_option
 
+if TYPE_CHECKING:
+    from garrison.gateway.audit_sink import AuditWriter
+    from garrison.policy import Policy
+    from garrison.store import Store
+
 __all__ = ["register", "run"]
+
+UNPINNED_MODES = ("pin-on-first-use", "block")
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "wrap",
         help="run an MCP stdio server behind the Garrison gateway",
-        description="Relay an MCP stdio server transparently, with size limits, timeouts, a tool deny-list, "
-        "description sanitising and call records. Use it as the command in the client's MCP config: "
-        "garrison wrap --name NAME -- COMMAND ARGS...",
-        epilog="Exit codes: 0 the client hung up, 2 usage error, 3 the server ended first or did not start.",
+        description="Relay an MCP stdio server with pins, a content guard, the policy (asking a person when it "
+        "says ask), an audit trail, size limits, timeouts, a tool deny-list and description sanitising. Use it as "
+        "the command in the client's MCP config: garrison wrap --name NAME -- COMMAND ARGS...",
+        epilog="Exit codes: 0 the client hung up, 2 usage or configuration error, 3 the server ended first or "
+        "did not start.",
     )
     env_option(parser, "--name", env="GARRISON_WRAP_NAME", metavar="NAME",
                help="server name used in notices, errors and call records (default: the command's file name)")
@@ -37,22 +51,86 @@ def register(subparsers: Any) -> None:
                help="seconds a request may wait for the server; progress restarts the clock (default: 300)")
     env_option(parser, "--unsafe-no-sanitise", env="GARRISON_WRAP_UNSAFE_NO_SANITISE", action="store_true",
                default=False, help="relay listed descriptions with invisible characters and escapes left in")
+    pins = parser.add_argument_group("pins")
+    env_option(pins, "--lockfile", env="GARRISON_LOCKFILE", default="garrison.lock", metavar="PATH",
+               help="the pin lockfile (default: ./garrison.lock); unapproved items are hidden and refused")
+    env_option(pins, "--unpinned", env="GARRISON_WRAP_UNPINNED", choices=UNPINNED_MODES,
+               help="a server missing from the lockfile: pin-on-first-use or block (default: the policy's "
+               "setting; without a policy, pin-on-first-use if there is no lockfile yet, else block)")
+    env_option(pins, "--unsafe-no-pins", env="GARRISON_WRAP_UNSAFE_NO_PINS", action="store_true", default=False,
+               help="do not check definitions against the lockfile")
+    guard = parser.add_argument_group("content guard")
+    env_option(guard, "--guard-outputs", env="GARRISON_WRAP_GUARD_OUTPUTS", choices=("flag", "redact", "block"),
+               help="what to do with a suspicious result: flag (add a warning), redact, block "
+               "(default: the policy's setting, else redact)")
+    env_option(guard, "--guard-arguments", env="GARRISON_WRAP_GUARD_ARGUMENTS", choices=("block", "flag"),
+               help="secrets or key files in call arguments: block or flag (default: the policy's, else block)")
+    env_option(guard, "--unsafe-no-guard", env="GARRISON_WRAP_UNSAFE_NO_GUARD", action="store_true",
+               default=False, help="do not judge call arguments and results")
+    policy = parser.add_argument_group("policy")
+    env_option(policy, "--policy", env="GARRISON_POLICY", metavar="PATH",
+               help="the policy file (default: ./garrison.yaml when it exists, else no policy)")
+    env_option(policy, "--identity", env="GARRISON_WRAP_IDENTITY", metavar="ID",
+               help="the caller's identity for policy rules (default: client:<clientInfo.name>)")
+    env_option(policy, "--approval-timeout", env="GARRISON_WRAP_APPROVAL_TIMEOUT", type=float, default=120.0,
+               metavar="SECONDS", help="how long to wait for a person to approve an 'ask' call (default: 120)")
+    audit = parser.add_argument_group("audit trail")
+    env_option(audit, "--db", env="GARRISON_DB", metavar="PATH",
+               help="the Garrison store receiving the audit trail (default: the per-user SQLite database)")
+    env_option(audit, "--audit-required", env="GARRISON_WRAP_AUDIT_REQUIRED", action="store_true", default=False,
+               help="refuse calls while the audit trail cannot be written (fail closed)")
+    env_option(audit, "--unsafe-no-audit", env="GARRISON_WRAP_UNSAFE_NO_AUDIT", action="store_true",
+               default=False, help="do not record calls in the store")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]",
                         help="the server's command line, after --")
     parser.set_defaults(handler=run)
 
 
+def _notice(name: str) -> Callable[[str], None]:
+    def notice(text: str) -> None:
+        print(f"garrison wrap [{name}]: {text}", file=sys.stderr, flush=True)  # noqa: T201 - people to stderr
+
+    return notice
+
+
+def _policy(args: argparse.Namespace) -> Policy | None:
+    from garrison.policy import DEFAULT_POLICY_FILE, load_policy
+
+    if args.policy:
+        return load_policy(args.policy)
+    if os.path.exists(DEFAULT_POLICY_FILE):
+        return load_policy(DEFAULT_POLICY_FILE)
+    return None
+
+
+def _audit(args: argparse.Namespace, say: Callable[[str], None]) -> AuditWriter | None:
+    from pathlib import Path
+
+    from garrison.gateway.audit_sink import AuditWriter
+    from garrison.store import default_db_path, open_store
+
+    if args.unsafe_no_audit:
+        return None
+    target = args.db or str(default_db_path())
+
+    def opener() -> Store:
+        if target != "memory:" and "://" not in target:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        return open_store(target)
+
+    return AuditWriter(opener, where=target, notice=say)
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import shlex
 
     from garrison.errors import UsageError
-    from garrison.gateway.denylist import DenyList
+    from garrison.gateway.chain import ChainOptions, build_chain
     from garrison.gateway.event_log import EventLog
-    from garrison.gateway.interceptors import Interceptor, InterceptorChain, SessionState
+    from garrison.gateway.interceptors import EventSink, SessionState
     from garrison.gateway.limits import Limits
-    from garrison.gateway.records import CallRecorder
     from garrison.gateway.relay import run_relay
-    from garrison.gateway.sanitise import ToolListSanitiser
 
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -64,20 +142,30 @@ def run(args: argparse.Namespace) -> int:
         limits = Limits(**{k: v for k, v in given.items() if v is not None})
     except ValueError as err:
         raise UsageError(str(err), where="garrison wrap") from None
+    if not args.approval_timeout > 0:
+        raise UsageError(f"--approval-timeout must be positive, got {args.approval_timeout}", where="garrison wrap")
     name = args.name or os.path.basename(command[0])
     denied = [t.strip() for t in str(args.deny_tools or "").split(",") if t.strip()]
-
-    interceptors: list[Interceptor] = []
-    if denied:
-        interceptors.append(DenyList(dict.fromkeys(denied, "denied by --deny-tools")))
-    if not args.unsafe_no_sanitise:
-        interceptors.append(ToolListSanitiser())
+    say = _notice(name)
+    policy = _policy(args)
+    lockfile = None if args.unsafe_no_pins else str(args.lockfile)
+    hint = "" if lockfile in (None, "garrison.lock") else f"--lockfile {shlex.quote(str(lockfile))} "
+    options = ChainOptions(
+        server=name, identity=args.identity, lockfile=lockfile, unpinned=args.unpinned, policy=policy,
+        guard=not args.unsafe_no_guard, guard_outputs=args.guard_outputs, guard_arguments=args.guard_arguments,
+        deny_tools=dict.fromkeys(denied, "denied by --deny-tools"), sanitise=not args.unsafe_no_sanitise,
+        approve_hint=f"{hint}--name {shlex.quote(name)} -- {shlex.join(command)}",
+    )
     log = EventLog.open(args.events) if args.events else None
-    if log is not None:
-        interceptors.append(CallRecorder(log.write))
+    audit = _audit(args, say)
+    sinks: list[EventSink] = [log.write] if log is not None else []
+    built = build_chain(options, sinks=sinks, audit=audit, audit_required=bool(args.audit_required), notice=say)
     try:
-        return asyncio.run(run_relay(command, session=SessionState(server=name),
-                                     chain=InterceptorChain(interceptors), limits=limits))
+        return asyncio.run(run_relay(command, session=SessionState(server=name), chain=built.chain, limits=limits,
+                                     notice=say, refresh_lists=built.refresh_lists,
+                                     approval_timeout=args.approval_timeout))
     finally:
+        if audit is not None:
+            audit.close()
         if log is not None:
             log.close()

@@ -365,83 +365,88 @@ def build_storyline(alert: Alert, events: Iterable[Event]) -> Storyline:
     calls = _calls(pool)
     graph = _Graph()
     alerted_ids = {id(e) for e in alert.events}
-    anchor_procs: list[_Proc] = []
-    call_node: str | None = None
+    anchors: list[tuple[_Proc, float]] = []
+    call: _Call | None = None
     for event in alert.events:
         if event.logsource.category == "tool_call":
-            call_node = call_node or _add_call(graph, event, True)
             server = call_fields(event)[0]
-            window = next((c for c in calls.get(server or "", ()) if c.event is event), None)
-            if window is not None:
-                anchor_procs.extend(_call_roots(procs, window))
+            found = next((c for c in calls.get(server or "", ()) if c.event is event), None)
+            if found is not None and call is None:
+                call = found
+                anchors.extend((p, p.time) for p in _call_roots(procs, found))
             continue
         proc = procs.find(event)
         if proc is not None:
-            anchor_procs.append(proc)
-    # Walk each anchor up to its tree root; the first process below the root dates the chain's start.
-    tops: list[_Proc] = []
-    for proc in anchor_procs:
+            anchors.append((proc, event.time))
+    # Walk each anchor up to its tree root; the first process below the root (the "top") dates the chain's
+    # start and is drawn with its whole subtree. Siblings under the root (other calls' work) are left out.
+    roots: dict[str, _Proc] = {}
+    tops: dict[str, tuple[_Proc, _Proc]] = {}
+    for proc, when in anchors:
         chain = procs.ancestry(proc)
         root = chain[-1]
+        top = chain[-2] if len(chain) > 1 else None
         server = root.server or proc.server
-        top = chain[-2] if len(chain) > 1 else root
-        if call_node is None and server is not None:
-            call = _call_at(calls.get(server, ()), top.time)
-            if call is not None:
-                call_node = _add_call(graph, call.event, call.event in alert.events)
-        if root not in tops:
-            tops.append(root)
+        if call is None and server is not None:
+            call = _call_at(calls.get(server, ()), top.time if top is not None else when)
+        roots.setdefault(root.key, root)
+        if top is not None:
+            tops.setdefault(top.key, (top, root))
+    call_node = _add_call(graph, call.event, id(call.event) in alerted_ids) if call is not None else None
     children = procs.children()
     event_index: dict[str, list[Event]] = {}
     for event in pool:
         if event.logsource.category in _PROCESS_EVENTS or event.logsource.category == "tool_call":
             continue
-        proc = procs.find(event)
-        if proc is not None:
-            event_index.setdefault(proc.key, []).append(event)
-    alerted_procs = {p.key for p in anchor_procs}
-    root_id: str | None = None
-    for top in tops:
-        _add_tree(graph, top, children, event_index, alerted_ids, alerted_procs)
-        server = top.server
-        if server is not None:
-            server_id = f"server:{server}"
-            graph.add(Node(server_id, "server", server))
-            graph.link(server_id, f"proc:{top.key}", "launched", top.time)
-        if call_node is not None:
-            graph.link(call_node, _first_child(top, children, call_node, graph), "spawned", None)
-    # Alert events that are not processes nor calls and were not attributed: keep them as loose leaves.
+        owner = procs.find(event)
+        if owner is not None and (owner.key not in roots or id(event) in alerted_ids):
+            event_index.setdefault(owner.key, []).append(event)
+    alerted_procs = {p.key for p, _ in anchors}
+    for root in roots.values():
+        if root.server is not None:
+            graph.add(Node(f"server:{root.server}", "server", root.server))
+        graph.add(_process_node(root, root.key in alerted_procs))
+        if root.server is not None:
+            graph.link(f"server:{root.server}", f"proc:{root.key}", "launched", root.time)
+        _add_leaves(graph, root, event_index, alerted_ids)
+    for top, root in tops.values():
+        in_call = (call is not None and call_node is not None and call.server == (root.server or top.server)
+                   and call.start <= top.time <= call.end)
+        parent = call_node if in_call and call_node is not None else f"proc:{root.key}"
+        _add_tree(graph, top, parent, children, event_index, alerted_ids, alerted_procs)
+    # Alert events that are neither processes nor calls and were not attributed: keep them as loose leaves.
     for event in alert.events:
         if event.logsource.category in ("tool_call", *_PROCESS_EVENTS) or procs.find(event) is not None:
             continue
         node_id, kind, label, _ = _leaf(event)
-        graph.add(Node(node_id, kind, label, event.time, dict(event.fields), True))
-    root_id = _pick_root(graph)
-    return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), root_id, call_node,
-                     graph.truncated)
+        graph.add(Node(node_id, kind, label, event.time, _leaf_attrs(event), True))
+    return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), _pick_root(graph),
+                     call_node, graph.truncated)
 
 
 def _call_roots(procs: _Processes, call: _Call) -> list[_Proc]:
     """Processes of the call's server created in its window whose parent is the server's root process."""
-    out = []
-    for proc in procs.by_key.values():
-        if proc.server == call.server and call.start <= proc.time <= call.end:
-            chain = procs.ancestry(proc)
-            if len(chain) == 2:
-                out.append(proc)
+    out = [p for p in procs.by_key.values()
+           if p.server == call.server and call.start <= p.time <= call.end and len(procs.ancestry(p)) == 2]
     return sorted(out, key=lambda p: (p.time, p.key))
 
 
-def _first_child(root: _Proc, children: Mapping[str, list[_Proc]], call_node: str, graph: _Graph) -> str:
-    """The process a call spawned: the server root's first child created in the call's window."""
-    node = graph.nodes.get(call_node)
-    start = node.time if node is not None and node.time is not None else float("-inf")
-    kids = [k for k in children.get(root.key, ()) if k.time >= start]
-    return f"proc:{kids[0].key}" if kids else f"proc:{root.key}"
+def _add_leaves(graph: _Graph, proc: _Proc, event_index: Mapping[str, list[Event]],
+                alerted_ids: set[int]) -> None:
+    node_id = f"proc:{proc.key}"
+    for event in sorted(event_index.get(proc.key, ()), key=lambda e: e.time):
+        leaf_id, kind, label, edge = _leaf(event)
+        if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids)):
+            graph.link(node_id, leaf_id, edge, event.time)
 
 
-def _add_tree(graph: _Graph, top: _Proc, children: Mapping[str, list[_Proc]],
+def _add_tree(graph: _Graph, top: _Proc, parent: str, children: Mapping[str, list[_Proc]],
               event_index: Mapping[str, list[Event]], alerted_ids: set[int], alerted_procs: set[str]) -> None:
+    """``top`` (linked from ``parent``: the call that spawned it, or the server process) and its descendants
+    with their leaves, parents before children."""
+    if not graph.add(_process_node(top, top.key in alerted_procs)):
+        return
+    graph.link(parent, f"proc:{top.key}", "spawned", top.time)
     stack = [top]
     seen: set[str] = set()
     while stack:
@@ -449,18 +454,12 @@ def _add_tree(graph: _Graph, top: _Proc, children: Mapping[str, list[_Proc]],
         if proc.key in seen:
             continue
         seen.add(proc.key)
-        node_id = f"proc:{proc.key}"
-        if not graph.add(_process_node(proc, proc.key in alerted_procs)):
-            continue
-        for event in sorted(event_index.get(proc.key, ()), key=lambda e: e.time):
-            leaf_id, kind, label, edge = _leaf(event)
-            if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids)):
-                graph.link(node_id, leaf_id, edge, event.time)
-        for child in reversed(children.get(proc.key, ())):
-            if child.key not in seen:
-                stack.append(child)
-                graph.add(_process_node(child, child.key in alerted_procs))
-                graph.link(node_id, f"proc:{child.key}", "spawned", child.time)
+        _add_leaves(graph, proc, event_index, alerted_ids)
+        added = [c for c in children.get(proc.key, ())
+                 if c.key not in seen and graph.add(_process_node(c, c.key in alerted_procs))]
+        for child in added:
+            graph.link(f"proc:{proc.key}", f"proc:{child.key}", "spawned", child.time)
+        stack.extend(reversed(added))
 
 
 def _leaf_attrs(event: Event) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"landlock_exec: refusing to start {command[0]!r}: {err.strerror}\n")
         return EXIT_CANNOT_CONFINE
     try:
-        os.execvp(command[0], command)
+        os.execvp(command[0], command)  # noqa: S606 - replaces this launcher with the server, no shell
     except OSError as err:
         sys.stderr.write(f"landlock_exec: cannot start {command[0]!r}: {err.strerror}\n")
     return EXIT_NOT_FOUND

@@ -16,7 +16,9 @@ from typing import Literal
 from garrison.errors import ConfigError
 from garrison.sandbox.profiles import Access, Profile, SandboxCatalog
 
-__all__ = ["HostFacts", "Mount", "PathInfo", "SandboxPlan", "build_plan", "is_within"]
+__all__ = ["SANDBOX_TMP", "HostFacts", "Mount", "PathInfo", "SandboxPlan", "build_plan", "is_within"]
+
+SANDBOX_TMP = "/tmp"  # noqa: S108 - the sandbox's own empty tmpfs, never the host's /tmp
 
 MountKind = Literal["ro", "rw", "symlink", "mask_file", "mask_dir", "tmpfs"]
 _STRENGTH: Mapping[MountKind, int] = {"tmpfs": 0, "ro": 1, "rw": 2, "symlink": 3, "mask_file": 4, "mask_dir": 4}
@@ -121,10 +123,12 @@ def build_plan(
         info = facts.paths.get(path, PathInfo("missing"))
         if info.kind in ("file", "dir") and any(is_within(path, s) for s in system):
             add(Mount("mask_dir" if info.kind == "dir" else "mask_file", path))
-    add(Mount("tmpfs", "/tmp"))
+    add(Mount("tmpfs", SANDBOX_TMP))
     add(Mount("tmpfs", home))
+    runtime_dirs = [p for p in facts.runtime if p in facts.dirs]
     for path in facts.runtime:
-        if not any(is_within(path, s) for s in system) and not is_within(home, path):
+        covered = any(is_within(path, d) and d != path for d in (*system, *runtime_dirs))
+        if not covered and not is_within(home, path):
             add(Mount("ro", path))
     for path in facts.runtime_home_rw:
         add(Mount("rw", path))
@@ -151,7 +155,7 @@ def build_plan(
         home=home,
         mounts=mounts,
         chdir=chdir,
-        setenv={"HOME": home, "TMPDIR": "/tmp"},
+        setenv={"HOME": home, "TMPDIR": SANDBOX_TMP},
         unsetenv=catalog.unset_env,
         notes=tuple(notes),
     )

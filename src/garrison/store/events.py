@@ -30,6 +30,7 @@ from garrison.model import Event
 
 __all__ = [
     "COLUMNS",
+    "MAX_EVENT_BYTES",
     "And",
     "EventQuery",
     "Expr",
@@ -51,6 +52,8 @@ __all__ = [
     "wildcard_regex",
 ]
 
+MAX_EVENT_BYTES = 1024 * 1024
+"""Largest stored event (its fields and links as JSON); a larger one refuses its batch."""
 MatchOp = Literal["equals", "like", "contains"]
 Order = Literal["asc", "desc"]
 COLUMNS = ("id", "product", "category", "service", "source")
@@ -271,7 +274,8 @@ def batch_name(events: Sequence[Event]) -> str:
 
 
 def normalise_batch(events: Sequence[Event], *, where: str) -> list[Row]:
-    """Check a batch before any of it is written: finite times, string links, fields that encode as JSON.
+    """Check a batch before any of it is written: finite times, fields that encode as JSON, at most
+    :data:`MAX_EVENT_BYTES` per event.
     One bad event refuses the whole batch (:class:`StoreError` naming the batch and the event)."""
     dumps = orjson.dumps
     rows: list[Row] = []
@@ -281,8 +285,14 @@ def normalise_batch(events: Sequence[Event], *, where: str) -> list[Row]:
                 raise TypeError(f"time must be a finite number, not {event.time!r}")
             if event.id is not None and not isinstance(event.id, str):
                 raise TypeError(f"id must be a string, not {event.id!r}")
+            if not isinstance(event.source, str):
+                raise TypeError(f"source must be a string, not {event.source!r}")
+            if event.links and not all(isinstance(v, str) for v in event.links.values()):
+                raise TypeError("link values must be strings")
             fields_json = dumps(event.fields, option=_JSON_OPTIONS).decode()
             links_json = dumps(event.links, option=_JSON_OPTIONS).decode() if event.links else "{}"
+            if len(fields_json) + len(links_json) > MAX_EVENT_BYTES:
+                raise TypeError(f"larger than {MAX_EVENT_BYTES} bytes as JSON")
         except (TypeError, orjson.JSONEncodeError) as err:
             raise StoreError(f"{batch_name(events)} refused, nothing stored: event {index}: {err}",
                              where=where) from None

@@ -181,12 +181,18 @@ class SqliteStore:
         return self._append(events, audit=True)
 
     def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        """Rows in batches; the cursor (and its read snapshot) ends when the caller stops reading."""
         try:
             cur = self._conn.execute(sql, params)
+        except sqlite3.Error as err:
+            raise StoreError(f"reading events failed: {err}", where=self.path) from err
+        try:
             while batch := cur.fetchmany(FETCH):
                 yield from batch
         except sqlite3.Error as err:
             raise StoreError(f"reading events failed: {err}", where=self.path) from err
+        finally:
+            cur.close()
 
     def _events(self, query: EventQuery) -> Iterator[Event]:
         plan = translate(query)
