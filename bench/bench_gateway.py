@@ -158,11 +158,11 @@ def main() -> None:
             for cm in gateways.values():
                 cm.__exit__(None, None, None)
     direct = {s: r for name, s, r, _ in rows if name.startswith("direct")}
-    print(f"{'set-up':<28} {'sessions':>8} {'calls':>8} {'calls/s':>9} {'vs direct':>9} {'wrong':>6}")  # noqa: T201
+    print(f"{'set-up':<28} {'sessions':>8} {'calls':>8} {'calls/s':>9} {'vs direct':>9} {'wrong':>6}")
     for name, sessions, rate, wrong in rows:
         ratio = rate / direct[sessions]
-        print(f"{name:<28} {sessions:>8} {sessions * args.calls:>8} {rate:>9.0f} {ratio:>8.2f}x {wrong:>6}")  # noqa: T201
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # noqa: T201
+        print(f"{name:<28} {sessions:>8} {sessions * args.calls:>8} {rate:>9.0f} {ratio:>8.2f}x {wrong:>6}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,12 @@ SDK_SERVER = str(FIXTURES / "sdk_server.py")
 RAW_SERVER = str(FIXTURES / "raw_server.py")
 
 
-def wrap_command(server: list[str], *options: str) -> list[str]:
-    return [sys.executable, "-m", "garrison", "wrap", *options, "--", *server]
+BARE = ("--unsafe-no-pins", "--unsafe-no-guard", "--unsafe-no-audit")
+"""The relay without pins, content guard and audit trail (those have their own tests)."""
+
+
+def wrap_command(server: list[str], *options: str, bare: bool = True) -> list[str]:
+    return [sys.executable, "-m", "garrison", "wrap", *(BARE if bare else ()), *options, "--", *server]
 
 
 class RawWrap:

@@ -10,8 +10,9 @@ import anyio
 import httpx2
 import pytest
 from client import session, text_of
-from conftest import CLIENTS, TOKEN, Gateway, run_gateway, stdio_upstream
 from mcp.shared.exceptions import MCPError
+
+from conftest import CLIENTS, TOKEN, Gateway, run_gateway, stdio_upstream
 
 pytestmark = [pytest.mark.integration]
 
@@ -61,5 +62,5 @@ def test_an_upstream_that_cannot_start_is_reported_and_the_others_serve(tmp_path
         response = httpx2.get(f"{gw.url}/healthz")
         assert response.status_code == 503
         broken = response.json()["upstreams"]["broken"]
-        assert broken["status"] == "down" and "retrying" in broken["error"]
-        assert "/nonexistent" not in response.text or "No such file" in broken["error"]
+        assert broken["status"] == "down"
+        assert "retrying" in broken["error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+
 from conftest import TOKEN, Gateway
 
 pytestmark = [pytest.mark.integration]

@@ -27,6 +27,8 @@ from garrison.store.events import And, EventQuery, Match, Not, Or, Text
                                              Match("fields.source", "like", "x")))),
     ("requestParameters.userName:admin", Match("requestParameters.userName", "like", "admin")),
     ("(x)", Text("x")),
+    ("latency_ms>500 result_bytes<=1e6", And((Match("latency_ms", "gt", "500"), Match("result_bytes", "le", "1e6")))),
+    ("Port>=1024 OR Port<-1", Or((Match("Port", "ge", "1024"), Match("Port", "lt", "-1")))),
     ("http://host/path", Match("http", "like", "//host/path")),
     ('"http://host/path"', Text("http://host/path")),
 ])
@@ -46,6 +48,8 @@ def test_forms(text: str, expected: object) -> None:
     ("()", 2, "expected a term, found ')'"),
     ('a:1 ""', 5, "empty quoted text"),
     ("NOT", 4, "expected a term after NOT"),
+    ("latency_ms>slow", 12, "expected a number after 'latency_ms>'"),
+    ("n<=nan", 4, "expected a number after 'n<='"),
 ])
 def test_errors_name_the_column(text: str, column: int, message: str) -> None:
     with pytest.raises(QuerySyntaxError) as err:
@@ -82,6 +86,9 @@ def test_hunt_query_carries_the_window() -> None:
     ("Image:note?ad.exe", "noteXXpad.exe", False),
     ("Image=notepad.exe", "NOTEPAD.EXE", False),
     ("Image~PAD", "notepad.exe", True),
+    ("Image>10", "12.5", True),
+    ("Image>10", "9", False),
+    ("Image<=10", "ten", False),
 ])
 def test_documented_matching(query: str, value: str, hit: bool) -> None:
     from garrison.model import Event, LogSource

@@ -56,19 +56,31 @@ def usable(name: str, facts: BackendFacts) -> None:
         pytest.skip("Landlock is not enabled in this kernel")
 
 
+def run_probe(argv: tuple[str, ...], home: Path, port: int) -> dict[str, Any]:
+    env = {**os.environ, "PROBE_KEY": str(home / ".ssh" / "id_rsa"), "PROBE_PORT": str(port),
+           "PROBE_HOME_FILE": str(home / "planted")}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def probe(backend: str, profile: str, facts: BackendFacts, home: Path, data: Path, port: int) -> dict[str, Any]:
     usable(backend, facts)
     argv = [sys.executable, "-c", PROBE, str(data)]
     cmd = prepare(argv, profile, home=str(home), environ=os.environ, cwd=str(data.parent), backend=backend,
                   backend_facts=facts)
     assert cmd.backend == backend
-    env = {**os.environ, "PROBE_KEY": str(home / ".ssh" / "id_rsa"), "PROBE_PORT": str(port),
-           "PROBE_HOME_FILE": str(home / "planted")}
-    done = subprocess.run(cmd.argv, capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
+    result = run_probe(cmd.argv, home, port)
     assert not (home / "planted").exists()  # nothing reached the real home
-    result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def test_unsandboxed_probe_reaches_everything(home: Path, data_dir: Path, listener: int) -> None:
+    cmd = prepare([sys.executable, "-c", PROBE, str(data_dir)], "none", home=str(home), environ=os.environ)
+    seen = run_probe(cmd.argv, home, listener)
+    assert seen == dict.fromkeys(("read_key", "write_home", "read_data", "write_data", "connect"), "ok")
+    assert (home / "planted").exists()
 
 
 @pytest.mark.parametrize("backend", ["bwrap", "landlock"])

@@ -56,7 +56,8 @@ def test_server_paths_follow_the_profile() -> None:
     assert plan("strict").visible("ro").count("/srv/notes") == 1
     assert "/srv/notes" in plan("filesystem").visible("rw")
     assert "/srv/notes" in plan("network").visible("rw")
-    assert plan("network").network and not plan("filesystem").network
+    assert plan("network").network
+    assert not plan("filesystem").network
 
 
 def test_allowlist_is_read_only_in_strict_and_writable_in_filesystem() -> None:

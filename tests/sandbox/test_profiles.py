@@ -26,10 +26,10 @@ def test_packaged_profiles_load() -> None:
 
 def test_every_profile_and_behaviour_has_a_row_in_the_docs() -> None:
     text = DOC.read_text(encoding="utf-8")
-    header = next(line for line in text.splitlines() if line.startswith("| behaviour"))
-    columns = [c.strip().strip("`") for c in header.strip("|").split("|")][2:]
+    table = text[text.index("\n| behaviour |") + 1:].split("\n\n", 1)[0].splitlines()
+    columns = [c.strip().strip("`") for c in table[0].strip("|").split("|")][2:]
     assert columns == list(default_catalog().profiles)
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` .*$", text, re.M)}
+    rows = {m.group(1): line for line in table[2:] if (m := re.match(r"\| `(\w+)` ", line))}
     assert set(rows) == set(BEHAVIOURS)
     for behaviour, row in rows.items():
         cells = [c.strip() for c in row.strip("|").split("|")][2:]

@@ -35,6 +35,8 @@ QUERIES = [
     "straße", "STRASSE", "tab", "NOT (Port=443 OR Ok=true)", "product:WINDOWS category:process_*",
     "source:sysmon AND NOT id:*-3", "links.process_guid:g* NOT links.process_guid=g2", 'CommandLine=""',
     "Missing:*", "NOT Missing:*", "(Image:*reg* OR Port=443) AND NOT Tags:alpha", "Control~\\x1b", "a?b=flat",
+    "Port>400", "Port>=443", "Port<443", "Ratio<=0.5", "Ratio>0.25", "NOT Port>100", "Ok>0", "Tags>1",
+    "product>1", "links.process_guid<5",
 ]
 
 

@@ -231,18 +231,25 @@ _SECRECY = re.compile(
     r"invisibly)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?secret\b|"
     r"\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\b|\buser\s+(?:is\s+|are\s+|should\s+|must\s+)?"
     r"(?:not|never)\s+(?:be\s+)?(?:made\s+)?(?:aware|informed|told|notified|alerted)\b|\bwithout\s+(?:the\s+)?"
-    r"user'?s?\s+(?:knowledge|knowing|awareness|noticing)\b|\bbehind\s+(?:the\s+)?user'?s?\s+back\b|"
-    r"\bno\s+need\s+to\s+(?:\w+\s+){0,2}(?:mention|tell|inform|explain|report|say|surface|point\s+out|bring\s+"
-    r"(?:\w+\s+){0,2}up|bother)\b|\b(?:keep|leave)\s+(?:\S+\s+){0,8}?out\s+of\s+(?:your|the)\s+(?:\w+\s+)?(?:reply|"
+    r"user'?s?\s+(?:knowledge|knowing|awareness|noticing)\b|\bbehind\s+(?:the\s+)?user'?s?\s+back\b",
+)
+_SECRECY_UNSAID = re.compile(
+    r"\b(?:keep|leave)\s+(?:\S+\s+){0,8}?out\s+of\s+(?:your|the)\s+(?:\w+\s+)?(?:reply|"
     r"replies|answers?|responses?|summary|summaries|explanations?|messages?|output)\b|\bleave\s+(?:this|that|it|"
     r"these|those|the\s+\w+)\s+(?:\w+\s+)?out\s+(?:when|of|in)\b|"
-    r"\b(?:simply|just)\s+(?:report|say|tell\s+(?:\w+\s+)?|state|reply)\s+that\b|"
+    r"\b(?:remain|stay|be\s+kept|keep\s+(?:them|the\s+user))\s+unaware\b|\bwithh[oe]ld\w*\s+(?:\S+\s+){0,4}from\s+"
+    r"(?:the\s+)?(?:user|them|human)\b|\bkeep\s+(?:quiet|silent)\s+about\b",
+)
+"""Keeping things out of the answer: ``leave this out of your reply``, ``withhold it from the user``."""
+_SECRECY_UNTOLD = re.compile(
+    r"\bno\s+need\s+to\s+(?:\w+\s+){0,2}(?:mention|tell|inform|explain|report|say|surface|point\s+out|bring\s+"
+    r"(?:\w+\s+){0,2}up|bother)\b|\b(?:simply|just)\s+(?:report|say|tell\s+(?:\w+\s+)?|state|reply)\s+that\b|"
     rf"{_NEG}\s+(?:\w+\s+){{0,2}}let\s+(?:the\s+)?(?:user|them|anyone|human)\s+(?:know|see|notice|find\s+out)\b|"
     r"\b(?:refrain\s+from|avoid|without)\s+(?:\w+\s+)?(?:telling|mentioning|informing|notifying|revealing|"
-    r"disclosing|showing|reporting|explaining|saying|bringing\s+up|pointing\s+out)\b|"
-    r"\b(?:remain|stay|be\s+kept|keep\s+(?:them|the\s+user))\s+unaware\b|\bwithh[oe]ld\w*\s+(?:\S+\s+){0,4}from\s+"
-    r"(?:the\s+)?(?:user|them|human)\b|\bkeep\s+(?:quiet|silent)\s+about\b|"
-    # the same in other common languages
+    r"disclosing|showing|reporting|explaining|saying|bringing\s+up|pointing\s+out)\b",
+)
+"""Not telling: ``no need to mention it``, ``don't let the user know``, ``simply report that it worked``."""
+_SECRECY_OTHER_LANGUAGES = re.compile(
     r"\bn'(?:informez|informe|indiquez|dites|mentionnez|signalez|r[ée]v[ée]lez)\s+(?:pas|rien|jamais)\b|"
     r"\bne\s+(?:le\s+|lui\s+)?(?:dites|dis|mentionnez|signalez|montrez)\s+(?:pas|rien|jamais)\b|"
     r"\bno\s+(?:le\s+|les\s+)?(?:digas|diga|digan|menciones|mencione|informes|informe|cuentes|cuente|reveles|"
@@ -257,28 +264,39 @@ _PREFERENCE = re.compile(
     r"\b(?:best|only\s+(?:reliable|trusted|safe|secure|accurate|correct|valid|working)|most\s+(?:reliable|"
     r"accurate|trusted|secure|trustworthy)|number\s+one|#1|ultimate|superior)\s+(?:\w+\s+){0,3}(?:option|choice|"
     r"way|source|solution|service)s?\b(?=.*\b(?:other|another|any|instead|only|always|never|exclusively)\b)|"
+    r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+){0,2}"
+    r"(?:tools?|servers?|functions?|options?)\b|"
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust)\s+(?:any\s+)?(?:other|another|different)\s+"
+    r"(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
+    r"\bno\s+other\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:is|are|can\s+be)\s+(?:\w+\s+)?(?:trustworthy|"
+    r"reliable|accurate|safe|secure|correct|trusted)\b|"
+    r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+(?:\w+\s+)?"
+    r"(?:unreliable|broken|deprecated|unsafe|outdated|inaccurate|insecure|compromised|malicious|wrong)\b|"
+    r"\b(?:prefer|prioriti[sz]e)\s+this\s+(?:tool|server|function)\b",
+)
+_PREFERENCE_ONLY = re.compile(
     r"\b(?:route|send|direct|run)\s+(?:every|all|each|any)\s+(?:\w+\s+){0,2}through\s+this\b|"
     r"\beven\s+(?:when|if)\s+(?:another|other|a\s+different)\s+(?:\w+\s+){0,2}(?:tools?|servers?|integrations?)\s+"
     r"(?:is|are)\s+(?:also\s+)?available\b|\b(?:rely|depend)\s+(?:solely|only|exclusively)\s+on\b|"
-    r"\bonly\s+rely\s+on\b|\b(?:results?|answers?|data)\s+from\s+(?:any\s+)?(?:other|another)\s+(?:\w+\s+){0,2}"
-    r"(?:tools?|servers?|integrations?|plugins?|providers?)\s+(?:are|is)\s+(?:\w+\s+){0,2}(?:stale|fabricated|"
-    r"unreliable|wrong|inaccurate|outdated|fake|incorrect)\b|"
-    r"\b(?:instead\s+of|rather\s+than|over|before)\s+(?:any|all|other|the\s+other|another)\s+(?:\w+\s+){0,2}"
-    r"(?:tools?|servers?|functions?|options?)\b|"
-    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust|consult|query|try|pick|select|rely\s+on|fall\s+back\s+to)"
-    r"\s+(?:any\s+|the\s+)?(?:other|another|different|alternative)\s+(?:\w+\s+){0,2}(?:tools?|servers?|functions?|"
-    r"integrations?|providers?|plugins?|services?)\b|"
+    r"\bonly\s+rely\s+on\b|"
     r"\bthe\s+only\s+(?:\w+\s+)?(?:tool|server|function|integration|source|one)\s+(?:that\s+)?(?:you\s+)?(?:should|"
     r"can|may|must|need\s+to)\s+(?:ever\s+)?(?:trust|use|rely\s+on|call|consult)\b|"
     r"\b(?:use|call|trust)\s+only\s+this\s+(?:\w+\s+)?(?:tool|server|function|integration|one)\b|"
-    r"\bonly\s+(?:use|call|trust)\s+this\s+(?:\w+\s+)?(?:tool|server|function|integration|one)\b|"
-    r"\bno\s+other\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:is|are|can\s+be)\s+(?:\w+\s+)?(?:trustworthy|"
-    r"reliable|accurate|safe|secure|correct|trusted)\b|"
+    r"\bonly\s+(?:use|call|trust)\s+this\s+(?:\w+\s+)?(?:tool|server|function|integration|one)\b",
+)
+"""Exclusivity: ``route every lookup through this one``, ``rely solely on this server``."""
+_PREFERENCE_OTHERS = re.compile(
+    r"\b(?:results?|answers?|data)\s+from\s+(?:any\s+)?(?:other|another)\s+(?:\w+\s+){0,2}"
+    r"(?:tools?|servers?|integrations?|plugins?|providers?)\s+(?:are|is)\s+(?:\w+\s+){0,2}(?:stale|fabricated|"
+    r"unreliable|wrong|inaccurate|outdated|fake|incorrect)\b|"
+    rf"{_NEG}\s+(?:\w+\s+){{0,2}}(?:use|call|choose|trust|consult|query|try|pick|select|rely\s+on|fall\s+back\s+to)"
+    r"\s+(?:any\s+|the\s+)?(?:other|another|different|alternative)\s+(?:\w+\s+){0,2}(?:tools?|servers?|functions?|"
+    r"integrations?|providers?|plugins?|services?)\b|"
     r"\bother\s+(?:\w+\s+)?(?:tools?|servers?|functions?|integrations?)\s+(?:\w+\s+)?(?:are|is|may\s+be|will\s+be|"
     r"have\s+been|has\s+been)\s+(?:\w+\s+)?(?:unreliable|broken|deprecated|unsafe|outdated|inaccurate|insecure|"
-    r"compromised|malicious|wrong|stale|fabricated|flagged)\b|"
-    r"\b(?:prefer|prioriti[sz]e)\s+this\s+(?:tool|server|function)\b",
+    r"compromised|malicious|wrong|stale|fabricated|flagged)\b",
 )
+"""Disparaging the alternatives: ``other search integrations are often stale``, ``never consult the others``."""
 _DEPRECATED = re.compile(
     r"\b(?:is\s+)?(?:deprecated|obsolete|discontinued|retired|no\s+longer\s+(?:works?|supported|available|"
     r"maintained|functional)|has\s+been\s+(?:replaced|superseded|moved)|replaced\s+by|superseded\s+by|"
@@ -383,18 +401,30 @@ _GATES: dict[str, _Gate] = {
                                  "display", "report", "explain", "say", "ask", "warn", "omit", "hid", "exclude",
                                  "remove", "conceal", "suppress", "visible", "surface", "know", "see", "notice",
                                  "told", "keep", "hide", "omitted") | frozenset(
-        "silently secretly covertly quietly discreetly invisibly behind shown hidden need leave simply "
-        "just let refrain avoid without unaware withhold withheld quiet silent informez informe indiquez dites "
-        "dis mentionnez signalez montrez digas diga digan menciones mencione informes cuentes cuente reveles "
-        "revele muestres muestre sag sage sagen informiere informieren dire dica dite menzionare menzioni "
-        "informare informi rivelare conte revele".split()), frozenset(), ("erw", "vélez", "velez")),
+        "silently secretly covertly quietly discreetly invisibly behind shown hidden".split()), frozenset(), ()),
+    "secrecy_unsaid": (_SECRECY_UNSAID, frozenset(
+        "keep leave unaware withhold withheld withholds withholding".split()), frozenset(
+        "out unaware from about".split()), ()),
+    "secrecy_untold": (_SECRECY_UNTOLD, frozenset("need simply just let refrain avoid without".split()), frozenset(
+        "mention tell inform explain report say surface point bring bother state reply know see notice find "
+        "telling mentioning informing notifying revealing disclosing showing reporting explaining saying "
+        "bringing pointing".split()), ()),
+    "secrecy_intl": (_SECRECY_OTHER_LANGUAGES, frozenset(
+        "informez informe indiquez dites dis mentionnez signalez montrez digas diga digan menciones mencione "
+        "informes cuentes cuente reveles revele muestres muestre sag sage sagen informiere informieren dire dica "
+        "dite menzionare menzioni informare informi rivelare conte".split()), frozenset(), ("erw", "vélez")),
     "preference": (_PREFERENCE, frozenset(
         "best only most number ultimate superior greatest top instead rather over before other another different "
-        "prefer prioritize prioritise 1 route send direct run even rely depend results result answers data "
-        "solely consult query try pick select fall alternative".split()), frozenset(
+        "prefer prioritize prioritise 1".split()), frozenset(
         "tool tools server servers function functions option options choice choices way ways source sources "
-        "solution solutions service services this integration integrations plugins providers on one "
-        "provider plugin".split()), ()),
+        "solution solutions service services".split()), ()),
+    "preference_only": (_PREFERENCE_ONLY, frozenset(
+        "route send direct run even rely depend solely exclusively only".split()), frozenset(
+        "this on trust use call consult available".split()), ()),
+    "preference_others": (_PREFERENCE_OTHERS, frozenset(
+        "other another alternative".split()), frozenset(
+        "tool tools server servers function functions integration integrations provider providers plugin plugins "
+        "service services".split()), ()),
     "deprecated": (_DEPRECATED, frozenset(
         "deprecated obsolete discontinued retired longer replaced superseded moved sunset sunsetted life handled "
         "served provided done unreliable broken unsupported".split()), frozenset(), ()),
@@ -409,12 +439,18 @@ _GATES: dict[str, _Gate] = {
 }
 
 
+_GATE_WORDS = tuple(
+    (name, any_of, also, re.compile("|".join(map(re.escape, subs))) if subs else None)
+    for name, (_, any_of, also, subs) in _GATES.items())
+
+
 def _active(low: str) -> frozenset[str]:
     """Names of the gated patterns that may match ``low``."""
     tokens = set(_WORD.findall(low))
     out = []
-    for name, (_, any_of, also, substrings) in _GATES.items():
-        if (tokens & any_of or any(s in low for s in substrings)) and (not also or tokens & also):
+    for name, any_of, also, substrings in _GATE_WORDS:
+        if ((not tokens.isdisjoint(any_of) or (substrings is not None and substrings.search(low)))
+                and (not also or not tokens.isdisjoint(also))):
             out.append(name)
     if "destination" not in out and _DOTTED_NUMBER.search(low):
         out.append("destination")
@@ -549,8 +585,10 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
                     if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())
                     and m.start() < examples]
     injection = _find("injection", active, sentence)
-    secrecy = _find("secrecy", active, sentence)
-    preference = _find("preference", active, sentence)
+    secrecy = [*_find("secrecy", active, sentence), *_find("secrecy_unsaid", active, sentence),
+               *_find("secrecy_untold", active, sentence), *_find("secrecy_intl", active, sentence)]
+    preference = [*_find("preference", active, sentence), *_find("preference_only", active, sentence),
+                  *_find("preference_others", active, sentence)]
     deprecated = _find("deprecated", active, sentence)
     other = _find("other", active, sentence)
     tamper = _find("tamper", active, sentence)
@@ -626,6 +664,9 @@ def analyse_text(text: str, scope: Scope, *, parameter: bool = False) -> list[Di
     active = _active(low)
     if not active:
         return out
-    for start, end in sentences(text):
-        out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, active, parameter))
+    spans = sentences(text)
+    for start, end in spans:
+        here = active if len(spans) == 1 else _active(low[start:end])
+        if here:
+            out.extend(_sentence_directives(text[start:end], low[start:end], start, scope, here, parameter))
     return out

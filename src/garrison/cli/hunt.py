@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
         "hunt",
         help="search stored events with a query",
         description="Search the events in the Garrison store. Field filters: Image:*\\reg.exe (wildcards, "
-        "any case), CommandLine~\"save hklm\" (contains), DestinationIp=169.254.169.254 (exact); AND, OR, NOT "
+        "any case), CommandLine~\"save hklm\" (contains), DestinationIp=169.254.169.254 (exact), "
+        "latency_ms>5000 (numbers); AND, OR, NOT "
         "and parentheses; product:windows category:process_creation; bare words search every field. "
         "See docs/hunting.md.",
         epilog="Exit codes: 0 no events matched, 1 events matched, 2 bad query or unusable store.",

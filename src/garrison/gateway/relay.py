@@ -16,8 +16,9 @@ server's stdin is closed, it is given ``shutdown_grace`` to exit, then terminate
 
 The relay can also speak for itself, with request ids of its own (``garrison-N``) whose answers it keeps:
 
-* **List refresh** (``refresh_lists``, used by pin enforcement): in handshake-era sessions, a
-  ``notifications/*/list_changed`` from the server makes the relay list that kind again at once, and a
+* **List refresh** (``refresh_lists``, used by pin enforcement): in handshake-era sessions the relay lists
+  every kind the server announced once the client sends ``notifications/initialized``; a
+  ``notifications/*/list_changed`` from the server makes the relay list that kind again at once; and a
   ``tools/call``, ``prompts/get`` or ``resources/read`` that arrives while its list is unseen or being
   re-listed is held until the fresh list has gone through the chain (at most ``REFRESH_TIMEOUT`` seconds).
   The client never sees these requests or their answers.
@@ -251,6 +252,8 @@ class _Relay:
             verdict = self.chain.client_notification(msg, self.session)
             if verdict.forward is not None:
                 self.to_server(verdict.forward.frame())
+            if msg.method == "notifications/initialized":
+                self.prefetch_lists()
         else:
             key = msg.id
             if key is not None and key in self.own_client:
@@ -378,6 +381,15 @@ class _Relay:
             self.release()
 
         sent.append(self.originate(True, method, {"cursor": cursor} if cursor else {}, done, REFRESH_TIMEOUT))
+
+    def prefetch_lists(self) -> None:
+        """List every kind the server announced as soon as the session is up, so pins know them all."""
+        if not self.refresh_lists or not _handshake_era(self.session.protocol_version):
+            return
+        capabilities = self.server_capabilities if isinstance(self.server_capabilities, dict) else {}
+        for method in sorted(self.stale):
+            if _CAPABILITY_OF_LIST[method] in capabilities and method not in self.refreshing:
+                self.refresh(method)
 
     def lists_changed(self, method: str | None) -> None:
         lists = _LISTS_CHANGED.get(method or "")

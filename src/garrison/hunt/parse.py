@@ -7,6 +7,7 @@
     and    := unary (["AND"] unary)*          terms side by side are ANDed
     unary  := "NOT" unary | "(" or ")" | term
     term   := NAME (":" | "=" | "~") VALUE   wildcard match / exact / contains
+            | NAME (">" | ">=" | "<" | "<=") NUMBER
             | VALUE                          free text over all field values
     VALUE  := bare word | "quoted text"      inside quotes, \\" is a quote; all else is as written
 
@@ -21,14 +22,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from garrison.errors import UsageError
-from garrison.store.events import And, Expr, Match, MatchOp, Not, Or, Text
+from garrison.store.events import COMPARISONS, And, Expr, Match, MatchOp, Not, Or, Text, number
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_LENGTH", "QuerySyntaxError", "parse_query"]
 
 MAX_QUERY_LENGTH = 8192
 MAX_DEPTH = 64
-_FIELD = re.compile(r"([A-Za-z_@][\w.\-@]*)([:=~])")
-_OPS: dict[str, MatchOp] = {":": "like", "=": "equals", "~": "contains"}
+_FIELD = re.compile(r"([A-Za-z_@][\w.\-@]*)(>=|<=|[:=~<>])")
+_OPS: dict[str, MatchOp] = {":": "like", "=": "equals", "~": "contains", ">": "gt", ">=": "ge", "<": "lt",
+                            "<=": "le"}
 _KEYWORDS = ("AND", "OR", "NOT")
 Kind = Literal["(", ")", "AND", "OR", "NOT", "term", "text", "end"]
 
@@ -109,6 +111,8 @@ class _Lexer:
                     value = self._bare()
                     if not value:
                         raise self.error(f"expected a value after {field.group(0)!r}", at)
+                if _OPS[field.group(2)] in COMPARISONS and number(value) is None:
+                    raise self.error(f"expected a number after {field.group(0)!r}", at)
                 out.append(_Token("term", start + 1, value, field.group(1), field.group(2)))
                 continue
             word = self._bare()

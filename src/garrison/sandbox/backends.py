@@ -5,7 +5,7 @@
 ``landlock``  ``python -m garrison.sandbox.landlock_exec``: the host's file system stays as it is but access
               is limited to the plan's paths; TCP is denied by Landlock (ABI ≥ 4) or by an empty network
               namespace (``unshare --net``). It cannot hide single files inside a visible directory nor give
-              a private ``/tmp``.
+              an empty ``/tmp`` (it gives the server a new private ``TMPDIR`` instead).
 
 :func:`choose_backend` is pure: it takes what :func:`probe_backends` found and returns a backend or raises
 :class:`SandboxUnavailable` naming what is missing.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from garrison.errors import ServerLaunchError
-from garrison.sandbox.plan import SANDBOX_TMP, SandboxPlan
+from garrison.sandbox.plan import SandboxPlan
 
 __all__ = [
     "BACKENDS",
@@ -62,7 +62,8 @@ def _runs(argv: list[str]) -> str | None:
         return str(err)
     if done.returncode == 0:
         return None
-    return done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0] if done.stderr else "failed"
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
 
 
 def probe_backends(environ: Mapping[str, str]) -> BackendFacts:
@@ -137,7 +138,8 @@ def bwrap_argv(plan: SandboxPlan, bwrap: str = "bwrap") -> list[str]:
 
 
 def landlock_argv(plan: SandboxPlan, facts: BackendFacts, *, python: str = sys.executable) -> list[str]:
-    """Landlock launcher command line for ``plan``. ``/tmp`` is shared with the host here (read-write)."""
+    """Landlock launcher command line for ``plan``. Instead of an empty ``/tmp`` the server gets a new private
+    ``TMPDIR``; ``$HOME`` keeps its path but nothing in it is readable except what the plan grants."""
     out: list[str] = []
     deny_tcp = not plan.network and facts.landlock_abi >= 4
     if not plan.network and not deny_tcp:
@@ -147,7 +149,8 @@ def landlock_argv(plan: SandboxPlan, facts: BackendFacts, *, python: str = sys.e
     for m in plan.mounts:
         if m.kind == "ro":
             out += ["--ro", m.path]
-        elif m.kind == "rw" or (m.kind == "tmpfs" and m.path == SANDBOX_TMP):
+        elif m.kind == "rw":
             out += ["--rw", m.path]
-    out += ["--ro", "/proc", "--rw", "/dev", *(["--deny-tcp"] if deny_tcp else []), "--", *plan.argv]
+    out += ["--ro", "/proc", "--rw", "/dev", "--private-tmp", *(["--deny-tcp"] if deny_tcp else []), "--",
+            *plan.argv]
     return out

@@ -79,7 +79,7 @@ def prepare(
         extra: tuple[str, ...] = ()
     else:
         out = landlock_argv(plan, bfacts)
-        extra = ("landlock: /tmp is shared with the host and files under visible system directories are not masked",)
+        extra = ("landlock: files inside visible system directories (/etc/shadow) are not masked",)
     head = f"sandbox: profile {chosen.name} via {kind}, network {'allowed' if chosen.network else 'blocked'}"
     return SandboxedCommand(tuple(out), chosen.name, kind, plan, (head, *extra, *plan.notes))
 

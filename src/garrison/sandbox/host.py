@@ -133,8 +133,8 @@ def argument_paths(args: Sequence[str], *, cwd: str, home: str) -> list[str]:
         value = arg.split("=", 1)[1] if arg.startswith("-") and "=" in arg else arg
         if not value or value.startswith("-") or "\n" in value or "\0" in value:
             continue
-        if not value.startswith(("/", "./", "../", "~/")) and "/" not in value and not os.path.exists(
-                posixpath.join(cwd, value)):
+        named = value == "~" or value.startswith(("/", "./", "../", "~/")) or "/" in value
+        if not named and not os.path.exists(posixpath.join(cwd, value)):
             continue
         path = _expand(value, cwd=cwd, home=home)
         if os.path.exists(path):

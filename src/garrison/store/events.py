@@ -8,7 +8,8 @@ checks the rest here.
 Field matching (``Match``) compares *texts*: strings as they are, booleans as ``true``/``false``, numbers in
 decimal; a list matches when one of its items does, and a missing or null field matches nothing. ``like`` is
 a whole-value wildcard match (``*`` any run, ``?`` one character, ``\\`` escapes them), ``contains`` a
-substring; both ignore case. ``equals`` is exact and case-sensitive.
+substring; both ignore case. ``equals`` is exact and case-sensitive. ``gt``, ``ge``, ``lt`` and ``le``
+compare numbers: the value and the field's texts that read as finite numbers.
 
 Names address: ``id``, ``product``, ``category``, ``service``, ``source`` (the event's own columns);
 ``links.NAME`` (correlation keys); ``fields.NAME`` or any other ``NAME`` (a field, dots following nested
@@ -30,6 +31,7 @@ from garrison.model import Event
 
 __all__ = [
     "COLUMNS",
+    "COMPARISONS",
     "MAX_EVENT_BYTES",
     "And",
     "EventQuery",
@@ -48,13 +50,15 @@ __all__ = [
     "event_to_dict",
     "filter_of",
     "normalise_batch",
+    "number",
     "take",
     "wildcard_regex",
 ]
 
 MAX_EVENT_BYTES = 1024 * 1024
 """Largest stored event (its fields and links as JSON); a larger one refuses its batch."""
-MatchOp = Literal["equals", "like", "contains"]
+MatchOp = Literal["equals", "like", "contains", "gt", "ge", "lt", "le"]
+COMPARISONS = {"gt": float.__gt__, "ge": float.__ge__, "lt": float.__lt__, "le": float.__le__}
 Order = Literal["asc", "desc"]
 COLUMNS = ("id", "product", "category", "service", "source")
 """Names that address an event's own columns rather than a field."""
@@ -215,7 +219,26 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
+def number(text: str) -> float | None:
+    """``text`` as a finite number, or ``None``."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _test(op: MatchOp, value: str) -> Callable[[str], bool]:
+    if op in COMPARISONS:
+        compare, bound = COMPARISONS[op], number(value)
+        if bound is None:
+            raise ValueError(f"{op} needs a number, not {value!r}")
+
+        def test(text: str) -> bool:
+            found = number(text)
+            return found is not None and compare(found, bound)
+
+        return test
     if op == "equals":
         return value.__eq__
     if op == "contains":

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from garrison.model import Event, LogSource
-from garrison.store.events import COLUMNS, And, EventQuery, Expr, Match, Not, Or, Text, filter_of
+from garrison.store.events import COLUMNS, COMPARISONS, And, EventQuery, Expr, Match, Not, Or, Text, filter_of, number
 
 __all__ = ["EVENT_COLUMNS", "Translation", "event_of_row", "load_event_queries", "translate"]
 
@@ -84,6 +84,8 @@ def _json_path(key: str) -> str:
 
 
 def _test(target: str, op: str, value: str, target_params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]] | None:
+    if op in COMPARISONS:
+        return None
     if op == "equals":
         return f"{target} = ?", (*target_params, value)
     pattern = _like_pattern(op, value)
@@ -109,6 +111,13 @@ def _match(expr: Match) -> _Part | None:
     if "." in key or '"' in key:
         return None
     path = _json_path(key)
+    bound = number(expr.value) if expr.op in COMPARISONS else None
+    if bound is not None:
+        # Numbers compare in SQL; texts (which may hold a number) and lists go on to Python.
+        sign = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}[expr.op]
+        return _Part(f"(json_type(fields, ?) IN ('text', 'array', 'object') OR "
+                     f"(json_type(fields, ?) IN ('integer', 'real') AND json_extract(fields, ?) {sign} ?))",
+                     (path, path, path, bound), exact=False)
     test = _test("json_extract(fields, ?)", expr.op, expr.value, (path,))
     if test is None:
         return None

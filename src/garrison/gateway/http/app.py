@@ -35,6 +35,8 @@ __all__ = ["HEALTH_PATH", "Guard", "build_app", "host_allowed", "origin_allowed"
 HEALTH_PATH = "/healthz"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STARTUP_WAIT = 30.0
+_OPAQUE = "bearer"
+"""Stands in for the token in the SDK's session-owner record; the owner is compared by identity only."""
 
 
 def _matches(value: str, patterns: tuple[str, ...]) -> bool:
@@ -114,7 +116,7 @@ class Guard:
             scope = dict(scope)
             scope[IDENTITY_SCOPE_KEY] = identity
             if identity is not None:
-                scope["user"] = AuthenticatedUser(AccessToken(token="-", client_id=identity, scopes=[]))
+                scope["user"] = AuthenticatedUser(AccessToken(token=_OPAQUE, client_id=identity, scopes=[]))
         await self.app(scope, receive, send)
 
 

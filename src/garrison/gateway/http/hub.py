@@ -35,8 +35,10 @@ from garrison.gateway.interceptors import Exchange, InterceptorChain, Outcome, S
 from garrison.gateway.messages import (
     CONNECTION_CLOSED,
     INTERNAL_ERROR,
+    REQUEST_DENIED,
     REQUEST_TIMEOUT,
     Message,
+    error_body,
     result_body,
 )
 
@@ -129,6 +131,12 @@ class Hub:
             return self._unwrap(reply)
         sent = verdict.forward
         assert sent is not None
+        if verdict.ask is not None and not await self._approved(ctx, server, verdict.ask):
+            reason = "; ".join(str(d.reason) for d in verdict.decisions if d.action == "ask")
+            reply = Message(error_body(rid, REQUEST_DENIED, f"not approved at the client: {reason}",
+                                       {"server": server}), at=self.clock())
+            self.chain.complete(Exchange(request, reply, "replied", verdict.decisions), state)
+            return self._unwrap(reply)
         meta = sent.params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, Mapping) else None
         on_progress = None
@@ -171,6 +179,19 @@ class Hub:
             names = frozenset(str(t.get("name")) for t in _list(final.result, "tools"))
             state.tools_listed = (state.tools_listed | names) if "cursor" in params else names
         return self._unwrap(final)
+
+    async def _approved(self, ctx: Any, server: str, ask: Mapping[str, Any]) -> bool:
+        """Ask the person at the client (``elicitation/create``); only an explicit accept approves."""
+        if ctx.session.client_capabilities is None or ctx.session.client_capabilities.elicitation is None:
+            return False
+        try:
+            typed = _SERVER_REQUEST.validate_python({"method": "elicitation/create", "params": dict(ask)})
+            answer = await ctx.session.send_request(
+                typed, _Loose, request_read_timeout_seconds=self.upstreams[server].config.timeout,
+                metadata=ServerMessageMetadata(related_request_id=ctx.request_id))
+        except Exception:
+            return False
+        return bool(getattr(answer, "action", None) == "accept")
 
     @staticmethod
     def _unwrap(message: Message) -> dict[str, Any]:
@@ -226,7 +247,8 @@ class Hub:
         for server, items in (await self._gather(ctx, "resources", method, key)).items():
             field_name = "uri" if key == "resources" else "uriTemplate"
             values = [str(i.get(field_name, "")) for i in items]
-            clashes = set(self.uris.learn(server, values) if key == "resources" else self.uris.learn(server, (), values))
+            learned = self.uris.learn(server, values) if key == "resources" else self.uris.learn(server, (), values)
+            clashes = set(learned)
             out.extend(i for i, v in zip(items, values, strict=True) if v not in clashes)
         return {key: out}
 

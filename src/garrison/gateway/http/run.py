@@ -16,8 +16,9 @@ from garrison.gateway.interceptors import EventSink
 __all__ = ["run_gateway"]
 
 
-async def run_gateway(config: GatewayConfig, *, sink: EventSink | None = None, chain_builder: ChainBuilder = build_chain,
-                      sock: socket.socket | None = None, on_ready: Callable[[int], Any] | None = None) -> None:
+async def run_gateway(config: GatewayConfig, *, sink: EventSink | None = None,
+                      chain_builder: ChainBuilder = build_chain, sock: socket.socket | None = None,
+                      on_ready: Callable[[int], Any] | None = None) -> None:
     """Serve ``config`` until cancelled. ``sock`` (already bound) overrides ``listen``; ``on_ready`` gets the port."""
     chain, visibility = chain_builder(config, sink)
     hub = Hub(config, chain, visibility=visibility)

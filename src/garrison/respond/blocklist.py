@@ -1,0 +1,218 @@
+"""The Garrison-managed block list (``garrison.blocklist.yaml``): blocked tools and quarantined servers.
+
+``garrison respond`` writes it; ``garrison wrap`` reads it and puts :func:`interceptors_for` in front of its
+chain, so a blocked tool is refused (and hidden from ``tools/list``) and a quarantined server answers no
+``tools/call``, ``prompts/get`` or ``resources/read`` at all. The file is data, kept apart from the
+hand-written ``garrison.yaml`` so a response never rewrites a person's policy::
+
+    version: 1
+    blocked_tools:
+      - {server: notes, tool: export_notes, reason: "SSH key read (alert 3f2a…)", added: "2026-11-25T10:00:00Z"}
+    quarantined_servers:
+      - {server: notes, reason: "...", added: "..."}
+
+Reading is strict (unknown keys, wrong types: :class:`~garrison.errors.PolicyError` at ``file:line``); a file
+that cannot be read makes the wrapper refuse every call (fail closed), see :func:`load_blocklist_or_deny`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from garrison.errors import PolicyError
+from garrison.gateway.denylist import DenyList
+from garrison.gateway.interceptors import PASS, BaseInterceptor, Decision, Interceptor, SessionState
+from garrison.gateway.messages import REQUEST_DENIED, Message
+from garrison.policy.yamltree import MAX_POLICY_BYTES, Node, parse_yaml
+
+__all__ = [
+    "BLOCKLIST_FILE",
+    "Block",
+    "Blocklist",
+    "QuarantineGate",
+    "interceptors_for",
+    "load_blocklist",
+    "load_blocklist_or_deny",
+    "parse_blocklist",
+    "save_blocklist",
+]
+
+BLOCKLIST_FILE = "garrison.blocklist.yaml"
+VERSION = 1
+GATED_METHODS = frozenset({"tools/call", "prompts/get", "resources/read"})
+_HEADER = "# Managed by `garrison respond`; edit with care. `garrison wrap` refuses what is listed here.\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    server: str
+    tool: str | None
+    """``None`` for a quarantined server."""
+    reason: str
+    added: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"server": self.server}
+        if self.tool is not None:
+            out["tool"] = self.tool
+        out["reason"] = self.reason
+        if self.added:
+            out["added"] = self.added
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Blocklist:
+    tools: tuple[Block, ...] = ()
+    servers: tuple[Block, ...] = ()
+    deny_all: str | None = None
+    """Set when the file could not be read: every gated call is refused with this reason."""
+
+    def quarantined(self, server: str) -> Block | None:
+        return next((b for b in self.servers if b.server == server), None)
+
+    def blocked_tools(self, server: str) -> dict[str, str]:
+        return {b.tool: b.reason for b in self.tools if b.server == server and b.tool is not None}
+
+    def with_tool(self, server: str, tool: str, reason: str, added: str) -> tuple[Blocklist, bool]:
+        """The list with ``tool`` blocked; ``False`` when it already was."""
+        if tool in self.blocked_tools(server):
+            return self, False
+        return replace(self, tools=(*self.tools, Block(server, tool, reason, added))), True
+
+    def with_server(self, server: str, reason: str, added: str) -> tuple[Blocklist, bool]:
+        if self.quarantined(server) is not None:
+            return self, False
+        return replace(self, servers=(*self.servers, Block(server, None, reason, added))), True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": VERSION, "blocked_tools": [b.to_json() for b in self.tools],
+                "quarantined_servers": [b.to_json() for b in self.servers]}
+
+
+def _string(node: Node, key: str, required: bool) -> str | None:
+    child = node.value.get(key)
+    if child is None:
+        if required:
+            raise node.fail(f"'{key}' is required")
+        return None
+    if not isinstance(child.value, str) or not child.value.strip():
+        raise child.fail(f"'{key}' must be a non-empty string")
+    return str(child.value)
+
+
+def _entries(root: Node, key: str, with_tool: bool) -> tuple[Block, ...]:
+    node = root.value.get(key)
+    if node is None:
+        return ()
+    if not isinstance(node.value, list):
+        raise node.fail(f"'{key}' must be a list")
+    allowed = {"server", "reason", "added", *(("tool",) if with_tool else ())}
+    out = []
+    for item in node.value:
+        if not isinstance(item.value, dict):
+            raise item.fail(f"each '{key}' entry must be a mapping")
+        unknown = sorted(set(item.value) - allowed)
+        if unknown:
+            raise item.value[unknown[0]].fail(f"unknown key {unknown[0]!r} (expected {', '.join(sorted(allowed))})")
+        out.append(Block(server=str(_string(item, "server", True)),
+                         tool=_string(item, "tool", True) if with_tool else None,
+                         reason=_string(item, "reason", False) or "", added=_string(item, "added", False) or ""))
+    return tuple(out)
+
+
+def parse_blocklist(text: str, *, path: str = BLOCKLIST_FILE) -> Blocklist:
+    root = parse_yaml(text, path=path)
+    if root is None:
+        return Blocklist()
+    if not isinstance(root.value, dict):
+        raise root.fail("the block list must be a mapping")
+    unknown = sorted(set(root.value) - {"version", "blocked_tools", "quarantined_servers"})
+    if unknown:
+        raise root.value[unknown[0]].fail(f"unknown key {unknown[0]!r}")
+    version = root.value.get("version")
+    if version is None or version.value != VERSION:
+        raise (version or root).fail(f"'version' must be {VERSION}")
+    return Blocklist(_entries(root, "blocked_tools", True), _entries(root, "quarantined_servers", False))
+
+
+def load_blocklist(path: str | os.PathLike[str] = BLOCKLIST_FILE, *, missing_ok: bool = True) -> Blocklist:
+    """Read the list; a missing file is an empty list when ``missing_ok``."""
+    where = os.fspath(path)
+    try:
+        with open(where, "rb") as handle:
+            data = handle.read(MAX_POLICY_BYTES + 1)
+    except FileNotFoundError:
+        if missing_ok:
+            return Blocklist()
+        raise PolicyError("block list not found", where=where) from None
+    except OSError as err:
+        raise PolicyError(f"cannot read the block list: {err.strerror or err}", where=where) from None
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyError(f"block list larger than {MAX_POLICY_BYTES} bytes", where=where)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError("the block list is not UTF-8 text", where=where) from None
+    return parse_blocklist(text, path=where)
+
+
+def load_blocklist_or_deny(path: str | os.PathLike[str] = BLOCKLIST_FILE) -> Blocklist:
+    """For the wrapper: a list that cannot be read refuses every gated call and says why (fail closed)."""
+    try:
+        return load_blocklist(path)
+    except PolicyError as err:
+        return Blocklist(deny_all=f"the block list cannot be used: {err}")
+
+
+def save_blocklist(blocklist: Blocklist, path: str | os.PathLike[str] = BLOCKLIST_FILE) -> None:
+    """Write atomically (a temporary file beside ``path``, then renamed over it)."""
+    import yaml
+
+    target = Path(path)
+    text = _HEADER + yaml.safe_dump(blocklist.to_json(), sort_keys=False, allow_unicode=True, width=120)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise PolicyError(f"cannot write the block list: {err.strerror or err}", where=str(target)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class QuarantineGate(BaseInterceptor):
+    """Refuses every tool call, prompt and resource read of a quarantined server."""
+
+    name = "quarantine"
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def on_client_request(self, msg: Message, session: SessionState) -> Decision:
+        if msg.method not in GATED_METHODS:
+            return PASS
+        return Decision.reply_error(
+            REQUEST_DENIED, f"server {session.server!r} is quarantined by Garrison: {self._reason}",
+            {"server": session.server, "reason": self._reason}, reason=f"quarantined: {self._reason}")
+
+
+def interceptors_for(blocklist: Blocklist, server: str) -> Sequence[Interceptor]:
+    """What the wrapper of ``server`` puts first in its chain (empty when nothing applies)."""
+    if blocklist.deny_all is not None:
+        return (QuarantineGate(blocklist.deny_all),)
+    quarantine = blocklist.quarantined(server)
+    if quarantine is not None:
+        return (QuarantineGate(quarantine.reason or "quarantined"),)
+    tools: Mapping[str, str] = blocklist.blocked_tools(server)
+    return (DenyList({name: reason or "blocked" for name, reason in tools.items()}),) if tools else ()
