@@ -16,6 +16,7 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	bash scripts/install-system-deps
 	bash scripts/install-test-servers
 	bash scripts/install-conformance
 

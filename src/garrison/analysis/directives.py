@@ -439,22 +439,45 @@ _GATES: dict[str, _Gate] = {
 }
 
 
-_GATE_WORDS = tuple(
-    (name, any_of, also, re.compile("|".join(map(re.escape, subs))) if subs else None)
-    for name, (_, any_of, also, subs) in _GATES.items())
+def _gate_index() -> tuple[dict[str, int], dict[str, int], re.Pattern[str], dict[str, int], int]:
+    """Every gate word (and substring) mapped to a bit mask of the gates it opens, so that finding the active
+    gates of a text is one pass over its words."""
+    any_of: dict[str, int] = {}
+    also: dict[str, int] = {}
+    subs: dict[str, int] = {}
+    needs_also = 0
+    for bit, (_, words_any, words_also, substrings) in enumerate(_GATES.values()):
+        for word in words_any:
+            any_of[word] = any_of.get(word, 0) | 1 << bit
+        for word in words_also:
+            also[word] = also.get(word, 0) | 1 << bit
+        for sub in substrings:
+            subs[sub] = subs.get(sub, 0) | 1 << bit
+        if words_also:
+            needs_also |= 1 << bit
+    pattern = re.compile("|".join(re.escape(sub) for sub in sorted(subs, key=len, reverse=True)))
+    return any_of, also, pattern, subs, needs_also
+
+
+_ANY_OF, _ALSO, _SUBSTRINGS, _SUBSTRING_BITS, _NEEDS_ALSO = _gate_index()
+_GATE_NAMES = tuple(_GATES)
+_DESTINATION_BIT = 1 << _GATE_NAMES.index("destination")
 
 
 def _active(low: str) -> frozenset[str]:
     """Names of the gated patterns that may match ``low``."""
-    tokens = set(_WORD.findall(low))
-    out = []
-    for name, any_of, also, substrings in _GATE_WORDS:
-        if ((not tokens.isdisjoint(any_of) or (substrings is not None and substrings.search(low)))
-                and (not also or not tokens.isdisjoint(also))):
-            out.append(name)
-    if "destination" not in out and _DOTTED_NUMBER.search(low):
-        out.append("destination")
-    return frozenset(out)
+    opened = also = 0
+    for token in set(_WORD.findall(low)):
+        opened |= _ANY_OF.get(token, 0)
+        also |= _ALSO.get(token, 0)
+    for sub in set(_SUBSTRINGS.findall(low)):
+        opened |= _SUBSTRING_BITS[sub]
+    if not opened & _DESTINATION_BIT and _DOTTED_NUMBER.search(low):
+        opened |= _DESTINATION_BIT
+    opened &= ~_NEEDS_ALSO | also
+    if not opened:
+        return frozenset()
+    return frozenset(name for bit, name in enumerate(_GATE_NAMES) if opened >> bit & 1)
 
 
 def _lower(text: str) -> str:

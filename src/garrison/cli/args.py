@@ -30,17 +30,22 @@ def env_option(
     env: str,
     environ: Mapping[str, str] | None = None,
     default: Any = None,
+    env_separator: str = ",",
     help: str,
     **kwargs: Any,
 ) -> None:
-    """``parser.add_argument(*flags, ...)`` whose default comes from ``env`` when that variable is set."""
+    """``parser.add_argument(*flags, ...)`` whose default comes from ``env`` when that variable is set.
+
+    For ``action="append"`` the variable holds a list separated by ``env_separator`` (``os.pathsep`` for paths),
+    and the first use of the flag on the command line replaces it.
+    """
     source = os.environ if environ is None else environ
     value: Any = source.get(env, default)
     action = kwargs.get("action")
     if action == "append":
         kwargs["action"] = _ReplaceAppend
         if env in source:
-            value = [part.strip() for part in source[env].split(",") if part.strip()]
+            value = [part.strip() for part in source[env].split(env_separator) if part.strip()]
     elif action in ("store_true", "store_false") and env in source:
         value = source[env].strip().lower() in ("1", "true", "yes", "on")
     elif env in source and kwargs.get("type") is not None:

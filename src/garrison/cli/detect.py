@@ -25,14 +25,6 @@ TUNE_THRESHOLD = 20_000
 TUNE_SAMPLE = 2_000
 
 
-class _Append(argparse.Action):
-    """``append`` whose first command-line use replaces a default taken from the environment."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
-        items = getattr(namespace, self.dest, None)
-        items = list(items) if isinstance(items, list) else []
-        setattr(namespace, self.dest, [*items, values])
 
 
 def register(subparsers: Any) -> None:
@@ -44,9 +36,9 @@ def register(subparsers: Any) -> None:
         epilog="Exit codes: 0 no alerts, 1 alerts, 2 bad input or a rule that does not load, "
         "3 no alerts but unreadable lines.",
     )
-    env_option(parser, "--events", env="GARRISON_EVENTS", action=_Append, metavar="FILE",
+    env_option(parser, "--events", env_separator=os.pathsep, env="GARRISON_EVENTS", action="append", metavar="FILE",
                help=f"event file (repeatable; in the env, separate with {os.pathsep!r})")
-    env_option(parser, "--rules", env="GARRISON_RULES", action=_Append, metavar="PATH",
+    env_option(parser, "--rules", env_separator=os.pathsep, env="GARRISON_RULES", action="append", metavar="PATH",
                help=f"extra Sigma rule file or folder (repeatable; in the env, separate with {os.pathsep!r})")
     env_option(parser, "--no-builtin", env="GARRISON_NO_BUILTIN", action="store_true",
                help="do not load the built-in rule pack")

@@ -7,6 +7,7 @@ the list, which is printed anyway); 2 usage error.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from garrison.cli import exit_codes
@@ -17,14 +18,6 @@ __all__ = ["register", "run"]
 FORMATS = ("table", "json")
 
 
-class _Append(argparse.Action):
-    """``append`` whose first command-line use replaces a default taken from the environment (a string)."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
-        items = getattr(namespace, self.dest, None)
-        items = list(items) if isinstance(items, list) else []
-        setattr(namespace, self.dest, [*items, values])
 
 
 def register(subparsers: Any) -> None:
@@ -37,9 +30,9 @@ def register(subparsers: Any) -> None:
     )
     env_option(parser, "--format", env="GARRISON_FORMAT", default="table", choices=FORMATS,
                help="output format (default table)")
-    env_option(parser, "--client", env="GARRISON_CLIENT", action=_Append, metavar="CLIENT",
+    env_option(parser, "--client", env_separator=",", env="GARRISON_CLIENT", action="append", metavar="CLIENT",
                help="only this client (repeatable or comma-separated), e.g. cursor, claude-code, vscode")
-    env_option(parser, "--project", env="GARRISON_PROJECT", action=_Append, metavar="DIR",
+    env_option(parser, "--project", env_separator=os.pathsep, env="GARRISON_PROJECT", action="append", metavar="DIR",
                help="read project-level configs in DIR (repeatable; default: the current directory)")
     parser.set_defaults(handler=run)
 

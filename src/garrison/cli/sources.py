@@ -25,7 +25,7 @@ DEFAULT_TIMEOUT = 30.0
 
 def add_source_options(parser: argparse.ArgumentParser, *, launch: bool = True) -> None:
     group = parser.add_argument_group("sources (default: every MCP server configured on this machine)")
-    env_option(group, "--input", "-i", env="GARRISON_INPUT", action="append", metavar="FILE",
+    env_option(group, "--input", "-i", env="GARRISON_INPUT", env_separator=os.pathsep, action="append", metavar="FILE",
                help="scan a saved snapshot file instead of connecting (repeatable; '-' reads stdin)")
     env_option(group, "--url", env="GARRISON_URL", metavar="URL",
                help="scan one remote server (streamable HTTP; SSE when the URL ends in /sse or with --sse)")
@@ -34,7 +34,7 @@ def add_source_options(parser: argparse.ArgumentParser, *, launch: bool = True) 
                help="server name for --url or '-- COMMAND' (default: derived from the command or host)")
     env_option(group, "--client", env="GARRISON_CLIENT", action="append", metavar="CLIENT",
                help="only servers configured for this client (repeatable; see 'garrison inventory')")
-    env_option(group, "--project", env="GARRISON_PROJECT", action="append", metavar="DIR",
+    env_option(group, "--project", env="GARRISON_PROJECT", env_separator=os.pathsep, action="append", metavar="DIR",
                help="also read project-level configs in DIR (default: the current directory)")
     if launch:
         env_option(group, "--no-launch", env="GARRISON_NO_LAUNCH", action="store_true",

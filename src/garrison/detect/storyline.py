@@ -33,6 +33,7 @@ __all__ = [
     "Node",
     "NodeKind",
     "Storyline",
+    "StorylineBuilder",
     "alert_id",
     "build_storyline",
     "call_fields",
@@ -356,72 +357,88 @@ def _add_call(graph: _Graph, call: Event, alerted: bool) -> str:
     return call_node
 
 
+class StorylineBuilder:
+    """Indexes ``events`` once (processes, calls, per-process activity) and builds many storylines over them."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self.pool = list(events)
+        self._known = {id(e) for e in self.pool}
+        self.procs = _Processes(self.pool)
+        self.calls = _calls(self.pool)
+        self.children = self.procs.children()
+        self.activity: dict[str, list[Event]] = {}
+        for event in self.pool:
+            if event.logsource.category in _PROCESS_EVENTS or event.logsource.category == "tool_call":
+                continue
+            owner = self.procs.find(event)
+            if owner is not None:
+                self.activity.setdefault(owner.key, []).append(event)
+        for items in self.activity.values():
+            items.sort(key=lambda e: e.time)
+
+    def build(self, alert: Alert) -> Storyline:
+        if any(id(e) not in self._known for e in alert.events):
+            return StorylineBuilder([*self.pool, *(e for e in alert.events if id(e) not in self._known)]).build(alert)
+        procs, calls = self.procs, self.calls
+        graph = _Graph()
+        alerted_ids = {id(e) for e in alert.events}
+        anchors: list[tuple[_Proc, float]] = []
+        call: _Call | None = None
+        for event in alert.events:
+            if event.logsource.category == "tool_call":
+                server = call_fields(event)[0]
+                found = next((c for c in calls.get(server or "", ()) if c.event is event), None)
+                if found is not None and call is None:
+                    call = found
+                    anchors.extend((p, p.time) for p in _call_roots(procs, found))
+                continue
+            proc = procs.find(event)
+            if proc is not None:
+                anchors.append((proc, event.time))
+        # Walk each anchor up to its tree root; the first process below the root (the "top") dates the chain's
+        # start and is drawn with its whole subtree. Siblings under the root (other calls' work) are left out.
+        roots: dict[str, _Proc] = {}
+        tops: dict[str, tuple[_Proc, _Proc]] = {}
+        for proc, when in anchors:
+            chain = procs.ancestry(proc)
+            root = chain[-1]
+            top = chain[-2] if len(chain) > 1 else None
+            server = root.server or proc.server
+            if call is None and server is not None:
+                call = _call_at(calls.get(server, ()), top.time if top is not None else when)
+            roots.setdefault(root.key, root)
+            if top is not None:
+                tops.setdefault(top.key, (top, root))
+        call_node = _add_call(graph, call.event, id(call.event) in alerted_ids) if call is not None else None
+        alerted_procs = {p.key for p, _ in anchors}
+        for root in roots.values():
+            if root.server is not None:
+                graph.add(Node(f"server:{root.server}", "server", root.server))
+            graph.add(_process_node(root, root.key in alerted_procs))
+            if root.server is not None:
+                graph.link(f"server:{root.server}", f"proc:{root.key}", "launched", root.time)
+            # The server's own activity is mostly its ordinary work: only what the alert is about is drawn.
+            own = [e for e in self.activity.get(root.key, ()) if id(e) in alerted_ids]
+            _add_leaves(graph, root, {root.key: own}, alerted_ids)
+        for top, root in tops.values():
+            in_call = (call is not None and call_node is not None and call.server == (root.server or top.server)
+                       and call.start <= top.time <= call.end)
+            parent = call_node if in_call and call_node is not None else f"proc:{root.key}"
+            _add_tree(graph, top, parent, self.children, self.activity, alerted_ids, alerted_procs)
+        # Alert events that are neither processes nor calls and were not attributed: keep them as loose leaves.
+        for event in alert.events:
+            if event.logsource.category in ("tool_call", *_PROCESS_EVENTS) or procs.find(event) is not None:
+                continue
+            node_id, kind, label, _ = _leaf(event)
+            graph.add(Node(node_id, kind, label, event.time, _leaf_attrs(event), True))
+        return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), _pick_root(graph),
+                         call_node, graph.truncated)
+
+
 def build_storyline(alert: Alert, events: Iterable[Event]) -> Storyline:
-    """The storyline of ``alert`` over ``events`` (which may or may not include the alert's own events)."""
-    pool = list(events)
-    known = {id(e) for e in pool}
-    pool.extend(e for e in alert.events if id(e) not in known)
-    procs = _Processes(pool)
-    calls = _calls(pool)
-    graph = _Graph()
-    alerted_ids = {id(e) for e in alert.events}
-    anchors: list[tuple[_Proc, float]] = []
-    call: _Call | None = None
-    for event in alert.events:
-        if event.logsource.category == "tool_call":
-            server = call_fields(event)[0]
-            found = next((c for c in calls.get(server or "", ()) if c.event is event), None)
-            if found is not None and call is None:
-                call = found
-                anchors.extend((p, p.time) for p in _call_roots(procs, found))
-            continue
-        proc = procs.find(event)
-        if proc is not None:
-            anchors.append((proc, event.time))
-    # Walk each anchor up to its tree root; the first process below the root (the "top") dates the chain's
-    # start and is drawn with its whole subtree. Siblings under the root (other calls' work) are left out.
-    roots: dict[str, _Proc] = {}
-    tops: dict[str, tuple[_Proc, _Proc]] = {}
-    for proc, when in anchors:
-        chain = procs.ancestry(proc)
-        root = chain[-1]
-        top = chain[-2] if len(chain) > 1 else None
-        server = root.server or proc.server
-        if call is None and server is not None:
-            call = _call_at(calls.get(server, ()), top.time if top is not None else when)
-        roots.setdefault(root.key, root)
-        if top is not None:
-            tops.setdefault(top.key, (top, root))
-    call_node = _add_call(graph, call.event, id(call.event) in alerted_ids) if call is not None else None
-    children = procs.children()
-    event_index: dict[str, list[Event]] = {}
-    for event in pool:
-        if event.logsource.category in _PROCESS_EVENTS or event.logsource.category == "tool_call":
-            continue
-        owner = procs.find(event)
-        if owner is not None and (owner.key not in roots or id(event) in alerted_ids):
-            event_index.setdefault(owner.key, []).append(event)
-    alerted_procs = {p.key for p, _ in anchors}
-    for root in roots.values():
-        if root.server is not None:
-            graph.add(Node(f"server:{root.server}", "server", root.server))
-        graph.add(_process_node(root, root.key in alerted_procs))
-        if root.server is not None:
-            graph.link(f"server:{root.server}", f"proc:{root.key}", "launched", root.time)
-        _add_leaves(graph, root, event_index, alerted_ids)
-    for top, root in tops.values():
-        in_call = (call is not None and call_node is not None and call.server == (root.server or top.server)
-                   and call.start <= top.time <= call.end)
-        parent = call_node if in_call and call_node is not None else f"proc:{root.key}"
-        _add_tree(graph, top, parent, children, event_index, alerted_ids, alerted_procs)
-    # Alert events that are neither processes nor calls and were not attributed: keep them as loose leaves.
-    for event in alert.events:
-        if event.logsource.category in ("tool_call", *_PROCESS_EVENTS) or procs.find(event) is not None:
-            continue
-        node_id, kind, label, _ = _leaf(event)
-        graph.add(Node(node_id, kind, label, event.time, _leaf_attrs(event), True))
-    return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), _pick_root(graph),
-                     call_node, graph.truncated)
+    """The storyline of ``alert`` over ``events`` (which may or may not include the alert's own events).
+    For many alerts over the same events, index once with :class:`StorylineBuilder`."""
+    return StorylineBuilder(events).build(alert)
 
 
 def _call_roots(procs: _Processes, call: _Call) -> list[_Proc]:
@@ -434,7 +451,7 @@ def _call_roots(procs: _Processes, call: _Call) -> list[_Proc]:
 def _add_leaves(graph: _Graph, proc: _Proc, event_index: Mapping[str, list[Event]],
                 alerted_ids: set[int]) -> None:
     node_id = f"proc:{proc.key}"
-    for event in sorted(event_index.get(proc.key, ()), key=lambda e: e.time):
+    for event in event_index.get(proc.key, ()):
         leaf_id, kind, label, edge = _leaf(event)
         if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids)):
             graph.link(node_id, leaf_id, edge, event.time)

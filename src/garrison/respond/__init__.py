@@ -16,7 +16,7 @@ from garrison.respond.kill import kill_tree
 from garrison.respond.pins import revoke, revoke_in_file
 from garrison.respond.playbook import ActionSpec, Condition, Playbook, load_playbooks, parse_playbooks
 from garrison.respond.results import ACTION_NAMES, DESTRUCTIVE, ActionResult, result_event
-from garrison.respond.run import Assessed, Responder, assess, kill_target, matches, respond, run_action
+from garrison.respond.run import Assessed, Responder, assess, assess_all, kill_target, matches, respond, run_action
 from garrison.respond.webhook import notify
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "QuarantineGate",
     "Responder",
     "assess",
+    "assess_all",
     "interceptors_for",
     "kill_target",
     "kill_tree",

@@ -15,7 +15,7 @@ from typing import Any
 
 from garrison.detect.engine import Alert
 from garrison.detect.priority import Priority, prioritize
-from garrison.detect.storyline import Node, Storyline, alert_id, build_storyline, call_fields
+from garrison.detect.storyline import Node, Storyline, StorylineBuilder, alert_id, build_storyline, call_fields
 from garrison.detect.summary import summarize
 from garrison.model import Event
 from garrison.pins import LOCKFILE_NAME
@@ -26,7 +26,7 @@ from garrison.respond.playbook import ActionSpec, Condition, Playbook
 from garrison.respond.results import ActionName, ActionResult
 from garrison.respond.webhook import notify
 
-__all__ = ["Assessed", "Responder", "assess", "kill_target", "matches", "respond", "run_action"]
+__all__ = ["Assessed", "Responder", "assess", "assess_all", "kill_target", "matches", "respond", "run_action"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +65,17 @@ class Assessed:
         return str(call.attrs["tool"]) if call is not None and call.attrs.get("tool") else None
 
 
-def assess(alert: Alert, events: Iterable[Event]) -> Assessed:
-    story = build_storyline(alert, events)
+def assess(alert: Alert, events: Iterable[Event] | StorylineBuilder) -> Assessed:
+    """Storyline, priority and summary of ``alert`` (over ``events``, or an index of them built once)."""
+    story = events.build(alert) if isinstance(events, StorylineBuilder) else build_storyline(alert, events)
     priority = prioritize(alert, story)
     return Assessed(alert, alert_id(alert), story, priority, summarize(alert, story, priority))
+
+
+def assess_all(alerts: Iterable[Alert], events: Iterable[Event]) -> list[Assessed]:
+    """Every alert assessed over the same events, highest priority first."""
+    builder = StorylineBuilder(events)
+    return sorted((assess(a, builder) for a in alerts), key=lambda a: (-a.priority.score, a.id))
 
 
 def _tags(alert: Alert) -> set[str]:

@@ -22,10 +22,13 @@ async def run_gateway(config: GatewayConfig, *, sink: EventSink | None = None,
     """Serve ``config`` until cancelled. ``sock`` (already bound) overrides ``listen``; ``on_ready`` gets the port."""
     chain, visibility = chain_builder(config, sink)
     hub = Hub(config, chain, visibility=visibility)
-    if sock is None:
-        try:
-            sock = bind(config.host, config.port)
-        except OSError as err:
-            raise ConfigError(f"cannot listen on {config.host}:{config.port}: {err.strerror or err}",
-                              where=config.path) from None
-    await serve(build_app(config, hub), sock, on_ready=on_ready)
+    if sock is not None:
+        await serve(build_app(config, hub), sock, on_ready=on_ready)
+        return
+    try:
+        own = bind(config.host, config.port)
+    except OSError as err:
+        raise ConfigError(f"cannot listen on {config.host}:{config.port}: {err.strerror or err}",
+                          where=config.path) from None
+    with own:
+        await serve(build_app(config, hub), own, on_ready=on_ready)
