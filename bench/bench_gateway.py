@@ -54,8 +54,14 @@ def upstream_http() -> Iterator[str]:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gateway(upstream: str, url: str | None, events: Path) -> Iterator[str]:
+def gateway(upstream: str, url: str | None, events: Path) -> Iterator[tuple[str, int]]:
     if upstream == "stdio":
         entry = f"  - name: bench\n    command: {sys.executable}\n    args: [{ECHO}, bench]\n"
     else:
@@ -69,7 +75,7 @@ def gateway(upstream: str, url: str | None, events: Path) -> Iterator[str]:
                                  "--events", str(events)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
         try:
             line = _line(proc, proc.stderr)
-            yield line.strip().rsplit(" ", 1)[1].removesuffix("/mcp")
+            yield line.strip().rsplit(" ", 1)[1].removesuffix("/mcp"), proc.pid
         finally:
             proc.terminate()
             proc.wait()
@@ -143,25 +149,30 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
     kinds = ["stdio", "http"] if args.upstream == "both" else [args.upstream]
-    rows: list[tuple[str, int, float, int]] = []
+    rows: list[tuple[str, int, float, int, float | None]] = []
     with upstream_http() as url, tempfile.TemporaryDirectory() as tmp:
         gateways = {kind: gateway(kind, url, Path(tmp) / f"events-{kind}.jsonl") for kind in kinds}
         bases = {kind: cm.__enter__() for kind, cm in gateways.items()}
         try:
             for sessions in counts:
                 rate, wrong = anyio.run(run, url, "echo", sessions, args.calls, False)
-                rows.append(("direct (upstream HTTP)", sessions, rate, wrong))
-                for kind, base in bases.items():
+                rows.append(("direct (upstream HTTP)", sessions, rate, wrong, None))
+                for kind, (base, pid) in bases.items():
+                    before = cpu_seconds(pid)
                     rate, wrong = anyio.run(run, base, "bench__echo", sessions, args.calls, True)
-                    rows.append((f"gateway → upstream {kind}", sessions, rate, wrong))
+                    cpu_ms = (cpu_seconds(pid) - before) * 1000 / (sessions * args.calls)
+                    rows.append((f"gateway → upstream {kind}", sessions, rate, wrong, cpu_ms))
         finally:
             for cm in gateways.values():
                 cm.__exit__(None, None, None)
-    direct = {s: r for name, s, r, _ in rows if name.startswith("direct")}
-    print(f"{'set-up':<28} {'sessions':>8} {'calls':>8} {'calls/s':>9} {'vs direct':>9} {'wrong':>6}")
-    for name, sessions, rate, wrong in rows:
+    direct = {s: r for name, s, r, _, _ in rows if name.startswith("direct")}
+    print(f"{'set-up':<26} {'sessions':>8} {'calls':>7} {'calls/s':>8} {'vs direct':>9} {'wrong':>6} "
+          f"{'gw CPU ms/call':>14}")
+    for name, sessions, rate, wrong, cpu in rows:
         ratio = rate / direct[sessions]
-        print(f"{name:<28} {sessions:>8} {sessions * args.calls:>8} {rate:>9.0f} {ratio:>8.2f}x {wrong:>6}")
+        cpu_text = f"{cpu:.2f}" if cpu is not None else "-"
+        print(f"{name:<26} {sessions:>8} {sessions * args.calls:>7} {rate:>8.0f} {ratio:>8.2f}x {wrong:>6} "
+              f"{cpu_text:>14}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -1,9 +1,12 @@
 """Added latency of ``garrison wrap`` per ``tools/call``: direct vs wrapped, side by side in one run.
 
 The client is a lean line-level JSON-RPC client (so its own cost does not hide the relay's); the server is the
-SDK fixture server's ``echo`` tool. The wrapped run has every interceptor on: description sanitiser, a
-deny-list (two tools), and call records written to a JSON Lines file. For reference, a third set-up relays
-through the SDK's own message-level pump (``stdio_server`` <-> ``stdio_client``, pydantic on every message).
+SDK fixture server's ``echo`` tool. The wrapped run has every check on: pins (a lockfile written on first
+use), the content guard on arguments and outputs, a policy with an argument rule, the audit trail in a SQLite
+store, description sanitiser, a deny-list (two tools) and call records in a JSON Lines file. ``wrap (bare)``
+is the relay with pins, guard and audit switched off, to show what the checks cost. For reference, another
+set-up relays through the SDK's own message-level pump (``stdio_server`` <-> ``stdio_client``, pydantic on
+every message).
 Calls alternate between the set-ups in blocks so that machine load affects all alike.
 
     .venv/bin/python bench/bench_wrap.py [--calls 2000] [--block 250] [--warmup 100] [--no-sdk-relay]
@@ -26,6 +29,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO_SERVER = ROOT / "tests" / "gateway" / "fixtures" / "sdk_server.py"
+POLICY = """\
+version: 1
+rules:
+  - name: short-echo
+    tool: echo
+    arguments:
+      text: {max_bytes: 4KiB}
+"""
 
 
 class LineClient:
@@ -133,9 +144,14 @@ def main() -> int:
     server = [sys.executable, str(ECHO_SERVER)]
     with tempfile.TemporaryDirectory() as tmp:
         events = Path(tmp) / "events.jsonl"
-        wrapped = [sys.executable, "-m", "garrison", "wrap", "--name", "echo", "--deny-tools", "crash,hang",
-                   "--events", str(events), "--", *server]
-        setups = {"direct": LineClient(server), "garrison wrap": LineClient(wrapped)}
+        policy = Path(tmp) / "garrison.yaml"
+        policy.write_text(POLICY)
+        wrap = [sys.executable, "-m", "garrison", "wrap", "--name", "echo", "--deny-tools", "crash,hang"]
+        wrapped = [*wrap, "--events", str(events), "--lockfile", str(Path(tmp) / "garrison.lock"),
+                   "--unpinned", "pin-on-first-use", "--policy", str(policy), "--db", str(Path(tmp) / "store.db"),
+                   "--", *server]
+        bare = [*wrap, "--unsafe-no-pins", "--unsafe-no-guard", "--unsafe-no-audit", "--", *server]
+        setups = {"direct": LineClient(server), "garrison wrap": LineClient(wrapped), "wrap (bare)": LineClient(bare)}
         if not args.no_sdk_relay:
             setups["SDK relay"] = LineClient([sys.executable, __file__, "--sdk-relay", *server])
         samples: dict[str, list[float]] = {name: [] for name in setups}

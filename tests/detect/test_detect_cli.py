@@ -41,7 +41,7 @@ def test_detect_alerts_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     alert = out["alerts"][0]
     assert alert["attack"] == ["T1003.008"]
     assert alert["tactics"] == ["credential-access"]
-    assert alert["storyline"] is None
+    assert [n["label"] for n in alert["storyline"]["nodes"]] == ["cat"]
     assert alert["events"][0]["id"] == f"{path}:1"
 
 

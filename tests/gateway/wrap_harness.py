@@ -27,9 +27,10 @@ def wrap_command(server: list[str], *options: str, bare: bool = True) -> list[st
 class RawWrap:
     """``garrison wrap`` as a child with pipes; the test plays the MCP client."""
 
-    def __init__(self, server: list[str], *options: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, server: list[str], *options: str, env: dict[str, str] | None = None,
+                 bare: bool = True) -> None:
         self.proc = subprocess.Popen(
-            wrap_command(server, *options), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            wrap_command(server, *options, bare=bare), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=env,
         )
         self._buf = b""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx2
 from mcp.client.session import ClientSession
@@ -12,11 +13,11 @@ from mcp.client.streamable_http import streamable_http_client
 
 
 @asynccontextmanager
-async def session(base: str, token: str) -> AsyncIterator[ClientSession]:
+async def session(base: str, token: str, on_message: Any = None) -> AsyncIterator[ClientSession]:
     async with (
         httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
         streamable_http_client(f"{base}/mcp", http_client=http) as (read, write),
-        ClientSession(read, write) as client,
+        ClientSession(read, write, message_handler=on_message) as client,
     ):
         await client.initialize()
         yield client

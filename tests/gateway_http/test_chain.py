@@ -142,7 +142,7 @@ def test_visibility_hook_hides_and_refuses_tools_per_identity() -> None:
 
     alice_tools, bob_tools, refused = anyio.run(main)
     assert "one__echo" in alice_tools
-    assert bob_tools == ["two__crash", "two__echo", "two__who"]
+    assert bob_tools == ["two__change", "two__crash", "two__echo", "two__who"]
     assert "unknown tool 'one__echo'" in refused
 
 
@@ -163,7 +163,10 @@ def test_ask_holds_the_call_until_the_person_accepts(action: str, allowed: bool)
 
     answer = anyio.run(main)
     assert asked == ["allow who on two?"]
-    assert answer == "two" if allowed else answer.startswith("refused: not approved at the client")
+    if allowed:
+        assert answer == "two"
+    else:
+        assert answer.startswith("refused: not approved at the client: who needs approval")
 
 
 def test_ask_without_an_elicitation_capable_client_is_refused(tmp_path: Path) -> None:

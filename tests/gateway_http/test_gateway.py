@@ -21,7 +21,7 @@ def test_tools_of_every_upstream_are_listed_with_their_prefix(two_stdio_one_http
 
     names = anyio.run(main)
     assert names == sorted(f"{server}__{tool}" for server in ("one", "two", "web")
-                           for tool in ("crash", "echo", "who"))
+                           for tool in ("change", "crash", "echo", "who"))
 
 
 def test_calls_reach_the_upstream_named_by_the_prefix_with_the_original_name(two_stdio_one_http: Gateway) -> None:
@@ -68,7 +68,7 @@ def test_sse_transport_serves_the_same_aggregate(two_stdio_one_http: Gateway) ->
             tools = (await client.list_tools()).tools
             return len(tools), text_of(await client.call_tool("one__echo", {"text": "via sse"}))
 
-    assert anyio.run(main) == (9, "via sse")
+    assert anyio.run(main) == (12, "via sse")
 
 
 def test_every_record_carries_the_identity_and_the_upstream(two_stdio_one_http: Gateway) -> None:
@@ -95,3 +95,47 @@ def test_health_shows_each_upstream_without_secrets(two_stdio_one_http: Gateway)
     text = response.text
     for secret in (TOKEN, "echo_server.py", "127.0.0.1"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("mode", ["2026-07-28", "legacy"])
+def test_both_protocol_eras_are_served(two_stdio_one_http: Gateway, mode: str) -> None:
+    from mcp.client.client import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def main() -> tuple[str, int, str]:
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as http:
+            transport = streamable_http_client(f"{two_stdio_one_http.url}/mcp", http_client=http)
+            async with Client(transport, mode=mode) as client:
+                tools = await client.list_tools()
+                echoed = await client.call_tool("web__echo", {"text": f"era {mode}"})
+                return client.protocol_version, len(tools.tools), text_of(echoed)
+
+    version, count, echoed = anyio.run(main)
+    if mode == "legacy":
+        assert version < "2026"
+    else:
+        assert version == mode
+    assert count == 12
+    assert echoed == f"era {mode}"
+
+
+def test_list_changed_from_an_upstream_reaches_every_client_session(two_stdio_one_http: Gateway) -> None:
+    async def main() -> list[str]:
+        heard: list[str] = []
+        got = anyio.Event()
+
+        async def listen(message: object) -> None:
+            method = getattr(getattr(message, "root", message), "method", None)
+            if method:
+                heard.append(str(method))
+                got.set()
+
+        async with session(two_stdio_one_http.url, OTHER_TOKEN, listen) as watcher:
+            await watcher.list_tools()  # the standalone stream is open once the session is in use
+            async with session(two_stdio_one_http.url, TOKEN) as actor:
+                assert text_of(await actor.call_tool("one__change", {})) == "changed"
+            with anyio.fail_after(20):
+                await got.wait()
+        return heard
+
+    assert "notifications/tools/list_changed" in anyio.run(main)

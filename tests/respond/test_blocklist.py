@@ -9,7 +9,8 @@ from garrison.gateway.interceptors import SessionState
 from garrison.gateway.messages import REQUEST_DENIED, Message
 from garrison.respond.blocklist import (
     Blocklist,
-    interceptors_for,
+    BlocklistGate,
+    BlocklistView,
     load_blocklist,
     load_blocklist_or_deny,
     parse_blocklist,
@@ -52,31 +53,46 @@ def test_strict_reading_names_the_line(text, where, message):
     assert message in caught.value.message
 
 
+def _gate(blocklist: Blocklist) -> BlocklistGate:
+    return BlocklistGate(lambda: blocklist)
+
+
 def test_quarantine_refuses_calls_but_not_the_handshake():
-    gates = interceptors_for(Blocklist().with_server("notes", "under review", "t")[0], "notes")
+    gate = _gate(Blocklist().with_server("notes", "under review", "t")[0])
     session = SessionState(server="notes")
-    refused = gates[0].on_client_request(_call("anything"), session)
+    refused = gate.on_client_request(_call("anything"), session)
     assert refused.action == "reply"
     assert refused.body["error"]["code"] == REQUEST_DENIED
-    assert "quarantined" in refused.body["error"]["message"]
+    assert "quarantined by Garrison: under review" in refused.body["error"]["message"]
     init = Message({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}})
-    assert gates[0].on_client_request(init, session).action == "pass"
-    assert gates[0].on_client_request(_call("x", "resources/read"), session).action == "reply"
+    assert gate.on_client_request(init, session).action == "pass"
+    assert gate.on_client_request(_call("x", "resources/read"), session).action == "reply"
+    assert gate.on_client_request(_call("x"), SessionState(server="other")).action == "pass"
 
 
-def test_blocked_tool_is_refused_only_on_its_server():
-    blocklist = Blocklist().with_tool("notes", "export_notes", "key theft", "t")[0]
-    gates = interceptors_for(blocklist, "notes")
+def test_blocked_tool_is_refused_and_hidden_only_on_its_server():
+    gate = _gate(Blocklist().with_tool("notes", "export_notes", "key theft", "t")[0])
     session = SessionState(server="notes")
-    assert gates[0].on_client_request(_call("export_notes"), session).action == "reply"
-    assert gates[0].on_client_request(_call("list_notes"), session).action == "pass"
-    assert interceptors_for(blocklist, "other") == ()
+    assert gate.on_client_request(_call("export_notes"), session).action == "reply"
+    assert gate.on_client_request(_call("list_notes"), session).action == "pass"
+    assert gate.on_client_request(_call("export_notes"), SessionState(server="other")).action == "pass"
+    listing = Message({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+    reply = Message({"jsonrpc": "2.0", "id": 2, "result": {"tools": [{"name": "export_notes"},
+                                                                      {"name": "list_notes"}]}})
+    rewritten = gate.on_server_response(listing, reply, session)
+    assert rewritten.action == "rewrite"
+    assert rewritten.body["result"]["tools"] == [{"name": "list_notes"}]
 
 
-def test_unreadable_list_fails_closed(tmp_path):
+def test_view_follows_the_file_and_fails_closed(tmp_path):
     path = tmp_path / "garrison.blocklist.yaml"
+    view = BlocklistView(path)
+    gate = BlocklistGate(view.current)
+    session = SessionState(server="notes")
+    assert gate.on_client_request(_call("export_notes"), session).action == "pass"
+    save_blocklist(Blocklist().with_tool("notes", "export_notes", "key theft", "t")[0], path)
+    assert gate.on_client_request(_call("export_notes"), session).action == "reply"
     path.write_text("version: 1\nblocked_tools: [\n")
-    blocklist = load_blocklist_or_deny(path)
-    assert blocklist.deny_all is not None
-    gate = interceptors_for(blocklist, "anything")[0]
-    assert gate.on_client_request(_call("x"), SessionState(server="anything")).action == "reply"
+    assert view.current().deny_all is not None
+    assert gate.on_client_request(_call("list_notes"), session).action == "reply"
+    assert load_blocklist_or_deny(path).deny_all is not None

@@ -4,6 +4,7 @@ and the same target is acted on once per run."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from garrison.detect import Alert
@@ -96,3 +97,13 @@ def test_result_event_is_queryable():
     assert event.logsource.service == "response"
     assert event.fields["Action"] == "block_tool"
     assert event.links == {"alert": "abc"}
+
+
+def test_processes_from_imported_logs_are_never_killed(tmp_path):
+    events = [replace(e, source="sysmon") if e.logsource.category == "process_creation" else e for e in chain()]
+    responder, kills, _ = _responder(tmp_path, execute=True)
+    results = respond([assess(key_alert(events), events)], parse_playbooks(BOOK, path="p.yaml"), responder)
+    assert kills == []
+    refused = next(r for r in results if r.action == "kill_process_tree")
+    assert not refused.ok
+    assert "not by this machine's sensors" in refused.detail

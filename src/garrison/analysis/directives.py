@@ -47,7 +47,9 @@ DirectiveKind = Literal[
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])[\"')\]]*\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)|\n(?=[A-Z])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)[\"')\]]*\s+|\n\s*\n|\n\s*(?=[-*•]|\d+[.)]\s)|\n(?=[A-Z])")
+"""Sentence ends: punctuation (not in ``e.g.``/``i.e.``) and space, blank lines, bullets, capitalised lines."""
 MAX_SENTENCE_CHARS = 2_000
 """Longer runs without punctuation are cut into pieces of this size, so every scan stays bounded."""
 
@@ -170,13 +172,23 @@ _SENSITIVE_NOUN = re.compile(
     r"\b(?:private\s+keys?|ssh\s+keys?|api[\s_-]*keys?|access\s+keys?|secret\s+keys?|secrets|credentials?|"
     r"passwords?|passphrases?|seed\s+phrases?|mnemonic|(?:auth|access|session|bearer|refresh|api|oauth|secret|"
     r"github|jwt|personal\s+access)\s+tokens?|"
-    r"cookies|environment\s+variables?|env\s+vars|\w*_(?:secret|token|password|passwd|credentials?|api_key|"
-    r"access_key)\w*|database_url|"
-    r"(?:credit\s+|debit\s+|bank\s+)?card\s+(?:numbers?|details)|cvv|cvc|passport(?:\s+numbers?)?|"
-    r"social\s+security(?:\s+numbers?)?|ssn|dates?\s+of\s+birth|(?:insurance|tax|account)\s+numbers?|"
-    r"bank\s+(?:details|accounts?|logins?)|saved\s+passwords|(?:shell|command|bash|browser)\s+history|shell\s+(?:profile|rc)|"
-    r"keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
+    r"cookies|environment\s+variables?|env\s+vars|saved\s+passwords|(?:shell|command|bash|browser)\s+history|"
+    r"shell\s+(?:profile|rc)|keychain|(?:client|mcp)\s+config(?:uration)?s?)\b",
 )
+_SECRET_NAME = re.compile(r"\b\w*_(?:secret|token|password|passwd|credentials?|api_key|access_key)\w*|\bdatabase_url\b")
+"""Environment variables and settings that hold secrets (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``)."""
+_PERSONAL = re.compile(
+    r"\b(?:passport(?:\s+numbers?)?|social\s+security(?:\s+numbers?)?|ssn|dates?\s+of\s+birth|"
+    r"(?:insurance|tax)\s+numbers?)\b|"
+    r"\b(?:(?:credit\s+|debit\s+|bank\s+)?card\s+(?:numbers?|details)|cvv|cvc|account\s+numbers?|"
+    r"bank\s+(?:details|accounts?|logins?))\b",
+)
+"""Identifiers of a person (passport, date of birth) and of their money (card numbers, bank details)."""
+_PERSON_DOMAIN = frozenset(
+    "patient health medical clinic hr employee travel traveller traveler flight airline hotel passport identity "
+    "kyc insurance visa".split())
+_MONEY_DOMAIN = frozenset(
+    "payment pay card bank banking checkout wallet charge iban transfer stripe paypal".split())
 _CONTEXT = re.compile(
     r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|"
     r"(?:previous|prior|earlier|recent|last|all)\s+(?:\w+\s+){0,2}(?:messages|turns|prompts|exchanges|queries|"
@@ -189,14 +201,19 @@ _CONTEXT = re.compile(
     r"\b(?:in|from|of)\s+(?:this|the\s+current|the|your)\s+(?:chat|conversation|session|thread)\b|"
     r"\b(?:historial|historique|cronologia|hist[óo]rico)\s+(?:\w+\s+){0,2}(?:conversaci[óo]n|conversation|chat|"
     r"conversa)|\b(?:chat|gespr[äa]chs|unterhaltungs)verlauf\b|"
-    r"\b(?:earlier|previously|so\s+far)\s+in\s+the\s+(?:chat|conversation|session)\b|"
+    r"\b(?:earlier|previously|so\s+far)\s+in\s+the\s+(?:chat|conversation|session)\b",
+)
+_SAID = re.compile(
     r"\b(?:user|customer|patient|they)\s+(?:has|have|had)\s+(?:\w+\s+)?(?:mentioned|discussed|shared|typed|said|"
-    r"written|asked|sent|seen|pasted)\b|\byou\s+(?:have\s+)?(?:seen|can\s+see|have\s+access\s+to)\b|"
+    r"written|asked|sent|pasted)\b")
+"""What the user has said so far in the session."""
+_OWNED = re.compile(
     r"\b(?<!to\s)(?<!into\s)(?<!for\s)(?:the\s+)?(?:user|customer|patient)'?s\s+(?:\w+\s+){0,2}?(?:messages|notes|"
     r"files|documents|e-?mails|contacts|contact\s+list|address\s+book|history|location|photos|calendar|"
     r"conversations?|questions|data|details|information|profile|passwords|credentials|accounts|portfolio|"
     r"holdings|(?:home\s+)?address|phone\s+number|records|clipboard|keys|tokens|secrets|identity)\b",
 )
+"""The user's own things: ``the user's open files``, ``the customer's saved cards``."""
 _TRIGGER = re.compile(
     r"\b(?:user|customer|patient|conversation|chat|they)\s+(?:mentions?|talks?\s+about|shares?|discuss(?:es)?|"
     r"brings?\s+up|contains?|refers?\s+to|asks?\s+about)\b")
@@ -379,17 +396,23 @@ _GATES: dict[str, _Gate] = {
     "noun": (_SENSITIVE_NOUN, frozenset(
         "private ssh api access secret secrets credential credentials password passwords passphrase passphrases "
         "seed mnemonic auth session bearer refresh cookies environment env shell command bash browser keychain "
-        "client mcp token tokens oauth jwt variable card cvv cvc passport social ssn birth insurance tax account "
-        "numbers number bank saved database".split()), frozenset(), ("_secret", "_token", "_passw", "_credential",
-                                                                     "_api_key", "_access_key")),
+        "client mcp token tokens oauth jwt variable saved".split()), frozenset(), ()),
+    "secret_name": (_SECRET_NAME, frozenset(("database",)), frozenset(), (
+        "_secret", "_token", "_passw", "_credential", "_api_key", "_access_key")),
+    "personal": (_PERSONAL, frozenset("card cvv cvc passport social ssn birth insurance tax account bank".split()),
+                 frozenset("numbers number details cvv cvc passport security ssn birth accounts account logins "
+                           "login".split()), ()),
     "context": (_CONTEXT, frozenset(
         "conversation chat messages prompt prompts instructions context name identity data files emails mails "
         "contacts documents personal history profile tools tool contents content everything turns exchanges "
-        "queries requests session thread earlier previously far mentioned discussed shared typed said written "
-        "asked sent seen pasted see access mentions talks shares discusses notes location photos calendar "
-        "conversations questions details information passwords credentials accounts portfolio holdings address "
-        "phone records clipboard keys tokens secrets historial historique cronologia chatverlauf".split()),
+        "queries requests session thread historial historique cronologia".split()),
         frozenset(), ("hist", "verlauf")),
+    "said": (_SAID, frozenset("mentioned discussed shared typed said written asked sent pasted".split()),
+             frozenset("user customer patient they".split()), ()),
+    "owned": (_OWNED, frozenset("user customer patient users customers patients".split()), frozenset(
+        "messages notes files documents emails mails contacts contact address book history location photos "
+        "calendar conversation conversations questions data details information profile passwords credentials "
+        "accounts portfolio holdings home phone records clipboard keys tokens secrets identity".split()), ()),
     "trigger": (_TRIGGER, frozenset(
         "mention mentions talk talks share shares discuss discusses bring brings contain contains refer refers "
         "ask asks".split()), frozenset("user customer patient conversation chat they".split()), ()),
@@ -464,8 +487,8 @@ _GATE_NAMES = tuple(_GATES)
 _DESTINATION_BIT = 1 << _GATE_NAMES.index("destination")
 
 
-def _active(low: str) -> frozenset[str]:
-    """Names of the gated patterns that may match ``low``."""
+def _active(low: str) -> int:
+    """Bit mask (bit ``i`` for the ``i``-th gate) of the gated patterns that may match ``low``."""
     opened = also = 0
     for token in set(_WORD.findall(low)):
         opened |= _ANY_OF.get(token, 0)
@@ -474,10 +497,7 @@ def _active(low: str) -> frozenset[str]:
         opened |= _SUBSTRING_BITS[sub]
     if not opened & _DESTINATION_BIT and _DOTTED_NUMBER.search(low):
         opened |= _DESTINATION_BIT
-    opened &= ~_NEEDS_ALSO | also
-    if not opened:
-        return frozenset()
-    return frozenset(name for bit, name in enumerate(_GATE_NAMES) if opened >> bit & 1)
+    return opened & (~_NEEDS_ALSO | also)
 
 
 def _lower(text: str) -> str:
@@ -488,8 +508,19 @@ def _lower(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
-def _find(name: str, active: frozenset[str], sentence: str) -> list[re.Match[str]]:
-    return list(_GATES[name][0].finditer(sentence)) if name in active else []
+_GATE_LIST = tuple((name, 1 << i, gate[0]) for i, (name, gate) in enumerate(_GATES.items()))
+_NONE: list[re.Match[str]] = []
+
+
+def _matches(active: int, sentence: str) -> dict[str, list[re.Match[str]]]:
+    """Matches of every active gated pattern in ``sentence``, by gate name (absent: no match)."""
+    out = {}
+    for name, bit, pattern in _GATE_LIST:
+        if active & bit:
+            found = list(pattern.finditer(sentence))
+            if found:
+                out[name] = found
+    return out
 
 
 def _negated(sentence: str, start: int) -> bool:
@@ -523,6 +554,19 @@ def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Mat
         if not scope.covers(terms) and m.group() not in scope.tools and not _negated(m.string, m.start()):
             out.append(m)
     return out
+
+
+def _personal(matches: list[re.Match[str]], scope: Scope) -> list[re.Match[str]]:
+    """Personal identifiers, unless the definition works with people's records (a clinic tool and a date of
+    birth) or with payments (a checkout tool and a card number)."""
+    if not matches:
+        return matches
+    people = not _PERSON_DOMAIN.isdisjoint(scope.words)
+    money = not _MONEY_DOMAIN.isdisjoint(scope.words)
+    return [m for m in matches if not (money if _MONEY_WORDS & set(words(m.group())) else people)]
+
+
+_MONEY_WORDS = frozenset(("card", "cvv", "cvc", "account", "bank"))
 
 
 def _examples_from(sentence: str) -> int:
@@ -590,7 +634,7 @@ _OUTPUT = re.compile(r"\b(?:output|result|results|response|return\s+value|what\s
 
 
 def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope,
-                         active: frozenset[str], parameter: bool) -> list[Directive]:
+                         active: int, parameter: bool) -> list[Directive]:
     found: list[Directive] = []
     end = offset + len(original)
 
@@ -598,25 +642,30 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
         found.append(Directive(kind, severity, offset, end, reason))
 
     examples = _examples_from(sentence)
-    paths = _out_of_scope(_find("path", active, sentence), scope)
-    nouns = _out_of_scope(_find("noun", active, sentence), scope)
-    context = [m for m in _out_of_scope(_find("context", active, sentence), scope) if m.start() < examples]
-    trigger = _find("trigger", active, sentence)
+    hits = _matches(active, sentence)
+    if not hits and "_" not in original:  # an identifier may still name another tool
+        return found
+
+    def find(*names: str) -> list[re.Match[str]]:
+        return [m for name in names for m in hits.get(name, _NONE)]
+
+    paths = _out_of_scope(find("path"), scope)
+    nouns = _out_of_scope([*find("noun", "secret_name"), *_personal(find("personal"), scope)], scope)
+    context = [m for m in _out_of_scope(find("context", "said", "owned"), scope) if m.start() < examples]
+    trigger = find("trigger")
     if trigger and _near([*_live(_ACCESS, sentence), *_live(_FLOW, sentence)], trigger, reach=200):
         context += trigger
-    destinations = [m for m in _find("destination", active, sentence)
+    destinations = [m for m in find("destination")
                     if not _own_destination(m.group(), scope) and not _negated(sentence, m.start())
                     and m.start() < examples]
-    injection = _find("injection", active, sentence)
-    secrecy = [*_find("secrecy", active, sentence), *_find("secrecy_unsaid", active, sentence),
-               *_find("secrecy_untold", active, sentence), *_find("secrecy_intl", active, sentence)]
-    preference = [*_find("preference", active, sentence), *_find("preference_only", active, sentence),
-                  *_find("preference_others", active, sentence)]
-    deprecated = _find("deprecated", active, sentence)
-    other = _find("other", active, sentence)
-    tamper = _find("tamper", active, sentence)
-    elsewhere = _find("elsewhere", active, sentence)
-    calls = _CALL_TARGET.search(original) is not None
+    injection = find("injection")
+    secrecy = find("secrecy", "secrecy_unsaid", "secrecy_untold", "secrecy_intl")
+    preference = find("preference", "preference_only", "preference_others")
+    deprecated = find("deprecated")
+    other = find("other")
+    tamper = find("tamper")
+    elsewhere = find("elsewhere")
+    calls = bool(("_" in original or other or tamper or elsewhere) and _CALL_TARGET.search(original))
     if not (paths or nouns or context or destinations or injection or secrecy or preference or deprecated
             or (other and (tamper or _SETTING.search(sentence))) or ((other or tamper or elsewhere) and calls)
             or (calls and "_" in original)):
@@ -655,11 +704,11 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
         add("sensitive", Severity.HIGH, f"directs the model to a credential tool ({', '.join(secret_tools)})")
     elif foreign and addressed and flow and _OUTPUT.search(sentence):
         add("hijack", Severity.MEDIUM, f"feeds another tool's output into this one ({', '.join(foreign)})")
-    trigger = next((g for g in other[0].groups() if g), None) if other else None
-    foreign_trigger = trigger is not None and "_" in trigger and trigger not in scope.tools and trigger != scope.name
-    if foreign_trigger and not tamper and _SETTING.search(sentence):
-        tamper = [m for m in _SETTING.finditer(sentence)]
-    if other and trigger not in ("this", "it", "the"):
+    around: str | None = next((g for g in other[0].groups() if g), None) if other else None
+    around_foreign = around is not None and "_" in around and around not in scope.tools and around != scope.name
+    if around_foreign and not tamper:
+        tamper = list(_SETTING.finditer(sentence))
+    if other and around not in ("this", "it", "the"):
         if tamper:
             add("hijack", Severity.HIGH, "changes what other tools receive or return")
         elif foreign:

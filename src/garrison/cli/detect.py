@@ -2,7 +2,8 @@
 
 Rules: the built-in pack, plus every ``--rules`` file or folder (SigmaHQ folders work unchanged). Events:
 Sysmon / Windows Security / PowerShell records (EVTX-as-JSON or flat JSON lines), raw or parsed auditd logs,
-and Garrison's own JSON lines. ``storyline`` is ``null`` in every alert for now (storylines come later).
+and Garrison's own JSON lines. Each alert carries its ``storyline`` (nodes and edges, see
+:mod:`garrison.detect.storyline`); ``--playbook`` runs response playbooks over the alerts (``responses``).
 
 Exit codes: 1 alerts; 0 none; 2 bad input (missing file, a rule that does not load); 3 no alerts but some
 lines could not be read (each is named on stderr).
@@ -46,6 +47,10 @@ def register(subparsers: Any) -> None:
                help="run the rules that load even when others fail (they are listed on stderr)")
     env_option(parser, "--format", env="GARRISON_FORMAT", default="json", choices=FORMATS,
                help="output format (default json)")
+    env_option(parser, "--playbook", env="GARRISON_PLAYBOOK", metavar="FILE",
+               help="run this response playbook over the alerts (see 'garrison respond')")
+    env_option(parser, "--execute", env="GARRISON_RESPOND_EXECUTE", action="store_true",
+               help="with --playbook: carry out destructive actions (default: dry run)")
     parser.set_defaults(handler=run)
 
 
@@ -98,16 +103,40 @@ def run(args: argparse.Namespace) -> int:
     for read in reads:
         problems.extend(read.problems)
     alerts.extend(engine.run(events))
+    alerts, responses = _with_storylines(alerts, events, args)
     for problem in problems:
         print(f"garrison: unreadable: {problem.where}: {problem.reason}", file=sys.stderr)  # noqa: T201
     if args.format == "json":
         out = {"alerts": [a.to_json() for a in alerts], "problems": [p.to_json() for p in problems]}
+        if args.playbook:
+            out["responses"] = [r.to_json() for r in responses]
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
         for alert in alerts:
             print(_text_line(alert))  # noqa: T201
+    if args.format != "json":
+        for result in responses:
+            print(result.line(), file=sys.stderr)  # noqa: T201
     print(f"{len(alerts)} alert(s) from {load.loaded} rules; {len(problems)} unreadable line(s)",  # noqa: T201
           file=sys.stderr)
     if alerts:
         return exit_codes.FINDINGS
     return exit_codes.INCOMPLETE if problems else exit_codes.CLEAN
+
+
+def _with_storylines(alerts: list[Any], events: list[Any], args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """Alerts with their storyline filled in, and what a ``--playbook`` did about them."""
+    from dataclasses import replace
+
+    from garrison.detect.storyline import StorylineBuilder
+    from garrison.respond.run import Responder, assess, respond
+
+    builder = StorylineBuilder(events)
+    if not args.playbook:
+        return [replace(alert, storyline=builder.build(alert).to_json()) for alert in alerts], []
+    from garrison.respond.playbook import load_playbooks
+
+    playbooks = load_playbooks(args.playbook)
+    assessed = [assess(alert, builder) for alert in alerts]
+    filled = [replace(a.alert, storyline=a.storyline.to_json()) for a in assessed]
+    return filled, respond(assessed, playbooks, Responder(execute=args.execute))

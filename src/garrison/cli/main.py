@@ -26,7 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rules",
     "guard",
     "watch",
-    "events", "hunt", "audit",
+    "events", "hunt", "audit", "alerts", "storyline", "respond",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -106,6 +106,7 @@ def _policy(args: argparse.Namespace) -> Policy | None:
 def _audit(args: argparse.Namespace, say: Callable[[str], None]) -> AuditWriter | None:
     from pathlib import Path
 
+    from garrison.errors import StoreError
     from garrison.gateway.audit_sink import AuditWriter
     from garrison.store import default_db_path, open_store
 
@@ -115,10 +116,20 @@ def _audit(args: argparse.Namespace, say: Callable[[str], None]) -> AuditWriter 
 
     def opener() -> Store:
         if target != "memory:" and "://" not in target:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the store's directory: {err.strerror or err}", where=target) from None
         return open_store(target)
 
-    return AuditWriter(opener, where=target, notice=say)
+    opened: list[Store] = []
+    if args.audit_required:
+        opened.append(opener())  # a required trail that cannot be opened stops the wrapper before it starts
+
+    def open_once() -> Store:
+        return opened.pop() if opened else opener()
+
+    return AuditWriter(open_once, where=target, notice=say)
 
 
 def run(args: argparse.Namespace) -> int:

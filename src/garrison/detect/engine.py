@@ -45,24 +45,13 @@ _CATEGORY_ALIASES: Mapping[str, tuple[str, ...]] = {
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
-    ls = event.logsource
-    out: dict[str, Any] = {
-        "time": event.time,
-        "logsource": {k: v for k, v in (("product", ls.product), ("category", ls.category),
-                                        ("service", ls.service)) if v is not None},
-        "fields": dict(event.fields),
-        "source": event.source,
-    }
-    if event.id is not None:
-        out["id"] = event.id
-    if event.links:
-        out["links"] = dict(event.links)
-    return out
+    """The event's JSON line (:meth:`Event.to_json`), as alerts carry their events."""
+    return event.to_json()
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One rule matched. ``storyline`` is reserved for the storyline builder and is ``None`` for now."""
+    """One rule matched. ``storyline`` is filled by ``garrison detect`` (:mod:`garrison.detect.storyline`)."""
 
     rule: str
     title: str

@@ -10,22 +10,24 @@ has them; otherwise by ``ProcessId``/``ParentProcessId`` plus time, where a pid 
 that pid created at or before the moment and not terminated since (so a reused pid is not mistaken for its
 predecessor). A process tree belongs to a tool call when its root is the server's process (``links.server``)
 and the first process below that root was created while the call was in flight: from the ``tool_call``
-event's time to that time plus its latency (or, for a call with no recorded end, until the server's next call
-or :data:`OPEN_CALL_WINDOW`). Every other event of a process in the story becomes a leaf: a file, a
-connection or any other activity (a cloud API call, a registry write).
+event's time to that time plus its latency and :data:`CALL_END_SLACK` (or, for a call with no recorded end,
+until the server's next call or :data:`OPEN_CALL_WINDOW`); of overlapping calls, the latest to start wins.
+Every other event of a process in the story becomes a leaf: a file, a connection or any other activity (a
+cloud API call, a registry write).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from garrison.detect.engine import Alert
 from garrison.model import Event, digest
 
 __all__ = [
+    "CALL_END_SLACK",
     "MAX_ANCESTRY",
     "MAX_NODES",
     "OPEN_CALL_WINDOW",
@@ -46,7 +48,14 @@ MAX_NODES = 500
 MAX_ANCESTRY = 64
 OPEN_CALL_WINDOW = 60.0
 """Seconds a call with no recorded end is taken to be in flight (unless the server's next call comes first)."""
+CALL_END_SLACK = 0.5
+"""Seconds after a call's recorded end during which a new process still counts as started by it: sensors
+stamp an event when they read it, a little after the kernel saw the fork."""
 _PROCESS_EVENTS = ("process_creation", "process_termination")
+_SKIPPED = (*_PROCESS_EVENTS, "tool_call", "image_load")
+"""Not drawn as leaves: processes and calls are nodes of their own; module loads are every process's noise
+(an alert on one is still drawn, as a loose leaf of its process)."""
+MAX_LABEL = 160
 
 
 def _first(fields: Mapping[str, Any], *names: str) -> Any:
@@ -66,9 +75,21 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit():
+            return int(text)
+        if text.startswith("0x") and len(text) > 2:  # Windows Security events write pids in hex
+            try:
+                return int(text, 16)
+            except ValueError:
+                return None
     return None
+
+
+def _host(fields: Mapping[str, Any]) -> str | None:
+    """The machine an event comes from, when the source says: pids are only unique per host."""
+    return _text(_first(fields, "Computer", "Hostname", "host", "hostname"))
 
 
 def call_fields(event: Event) -> tuple[str | None, str | None, str | None, str | None]:
@@ -96,10 +117,12 @@ class Node:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     alerted: bool = False
     """One of the alert's own events is on this node."""
+    events: tuple[str, ...] = ()
+    """Ids of the events behind this node (a file opened twice has two)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "label": self.label, "time": self.time,
-                "attrs": dict(self.attrs), "alerted": self.alerted}
+                "attrs": dict(self.attrs), "alerted": self.alerted, "events": list(self.events)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,45 +186,80 @@ class _Proc:
     end: float | None
     server: str | None
     fields: Mapping[str, Any]
-    event_ids: list[str] = field(default_factory=list)
+    event_id: str | None = None
+    host: str | None = None
+    end_event: str | None = None
+    source: str | None = None
 
 
 def _guid(event: Event) -> str | None:
-    return _text(_first(event.fields, "ProcessGuid") or event.links.get("process_guid"))
+    return _text(_first(event.fields, "ProcessGuid", "SourceProcessGUID", "SourceProcessGuid")
+                 or event.links.get("process_guid"))
 
 
 class _Processes:
     def __init__(self, events: Sequence[Event]) -> None:
         self.by_key: dict[str, _Proc] = {}
-        self._by_pid: dict[int, list[tuple[float, str]]] = {}
+        self._by_pid: dict[tuple[str | None, int], list[tuple[float, str]]] = {}
+        self._by_event: dict[int, str] = {}
+        """Creation events that name neither a GUID nor a pid: the process is known by its event alone."""
         for event in events:
             if event.logsource.category == "process_creation":
                 self._add(event)
         for entries in self._by_pid.values():
             entries.sort()
+        self._add_missing_parents()
         for event in events:
             if event.logsource.category == "process_termination":
                 proc = self.find(event)
                 if proc is not None and (proc.end is None or event.time < proc.end):
                     proc.end = event.time
+                    proc.end_event = event.id
 
     def _add(self, event: Event) -> None:
         f = event.fields
         pid = _int(_first(f, "ProcessId"))
         guid = _guid(event)
-        key = guid or (f"pid:{pid}@{event.time:.6f}" if pid is not None else None)
-        if key is None or key in self.by_key:
+        key = guid or (f"pid:{pid}@{event.time:.6f}" if pid is not None else
+                       f"event:{event.id or digest([event.time, dict(f)])[7:23]}")
+        if key in self.by_key:
             return
+        if guid is None and pid is None:
+            self._by_event[id(event)] = key
         self.by_key[key] = _Proc(
             key=key, pid=pid, ppid=_int(_first(f, "ParentProcessId")),
             parent_guid=_text(_first(f, "ParentProcessGuid") or event.links.get("parent_guid")),
-            time=event.time, end=None, server=event.links.get("server"), fields=f)
+            time=event.time, end=None, server=event.links.get("server"), fields=f, event_id=event.id,
+            host=_host(f), source=event.source)
         if pid is not None:
-            self._by_pid.setdefault(pid, []).append((event.time, key))
+            self._by_pid.setdefault((_host(f), pid), []).append((event.time, key))
 
-    def at(self, pid: int, time: float) -> _Proc | None:
-        """The process that held ``pid`` at ``time``: the latest created by then and not ended before it."""
-        entries = self._by_pid.get(pid)
+    def _add_missing_parents(self) -> None:
+        """A parent whose own start was not recorded (it started before the capture) is known from its
+        children's ``ParentImage``/``ParentCommandLine``. Not for Garrison's sensors (``links.server``): there
+        the root's parent is outside the watched tree on purpose."""
+        for proc in sorted(self.by_key.values(), key=lambda p: p.time):
+            if proc.server is not None or self.parent(proc) is not None:
+                continue
+            image = _first(proc.fields, "ParentImage")
+            if image is None or (proc.parent_guid is None and proc.ppid is None):
+                continue
+            key = proc.parent_guid or f"pid:{proc.ppid}@before:{proc.key}"
+            fields = {"Image": image, "CommandLine": _first(proc.fields, "ParentCommandLine"),
+                      "ProcessId": proc.ppid, "ProcessGuid": proc.parent_guid,
+                      "User": _first(proc.fields, "ParentUser")}
+            self.by_key[key] = _Proc(key=key, pid=proc.ppid, ppid=None, parent_guid=None, time=proc.time,
+                                     end=None, server=None, fields={k: v for k, v in fields.items() if v is not None},
+                                     host=proc.host)
+            if proc.parent_guid is None and proc.ppid is not None:
+                entries = self._by_pid.setdefault((proc.host, proc.ppid), [])
+                # Known from its child only: it held the pid from before the child started.
+                entries.insert(0, (float("-inf"), key))
+
+    def at(self, host: str | None, pid: int, time: float) -> _Proc | None:
+        """The process that held ``pid`` on ``host`` at ``time``: the latest created by then and not ended
+        before it."""
+        entries = self._by_pid.get((host, pid))
         if not entries:
             return None
         index = bisect.bisect_right(entries, (time, "\uffff")) - 1
@@ -211,16 +269,18 @@ class _Processes:
         return None if proc.end is not None and proc.end < time else proc
 
     def find(self, event: Event) -> _Proc | None:
+        if id(event) in self._by_event:
+            return self.by_key[self._by_event[id(event)]]
         guid = _guid(event)
         if guid is not None:
             return self.by_key.get(guid)
-        pid = _int(_first(event.fields, "ProcessId"))
-        return None if pid is None else self.at(pid, event.time)
+        pid = _int(_first(event.fields, "ProcessId", "SourceProcessId"))
+        return None if pid is None else self.at(_host(event.fields), pid, event.time)
 
     def parent(self, proc: _Proc) -> _Proc | None:
         if proc.parent_guid is not None:
             return self.by_key.get(proc.parent_guid)
-        return None if proc.ppid is None else self.at(proc.ppid, proc.time)
+        return None if proc.ppid is None else self.at(proc.host, proc.ppid, proc.time)
 
     def ancestry(self, proc: _Proc) -> list[_Proc]:
         """``proc`` and its ancestors, the process itself first; cycles and depth are bounded."""
@@ -254,40 +314,53 @@ class _Call:
     end: float
 
 
-def _calls(events: Sequence[Event]) -> dict[str, list[_Call]]:
+def _calls(events: Sequence[Event]) -> dict[str, _CallIndex]:
     raw: dict[str, list[Event]] = {}
     for event in events:
         if event.logsource.product == "mcp" and event.logsource.category == "tool_call":
             server = call_fields(event)[0]
             if server is not None:
                 raw.setdefault(server, []).append(event)
-    out: dict[str, list[_Call]] = {}
+    out: dict[str, _CallIndex] = {}
     for server, calls in raw.items():
         calls.sort(key=lambda e: e.time)
         built = []
         for i, event in enumerate(calls):
             latency = _first(event.fields, "latency_ms", "LatencyMs")
             if isinstance(latency, int | float) and not isinstance(latency, bool):
-                end = event.time + float(latency) / 1000.0
+                end = event.time + float(latency) / 1000.0 + CALL_END_SLACK
             else:
                 following = calls[i + 1].time if i + 1 < len(calls) else event.time + OPEN_CALL_WINDOW
                 end = min(following, event.time + OPEN_CALL_WINDOW)
             built.append(_Call(event, server, event.time, end))
-        out[server] = built
+        out[server] = _CallIndex(built, [c.start for c in built], max(c.end - c.start for c in built))
     return out
 
 
-def _call_at(calls: Sequence[_Call], time: float) -> _Call | None:
-    """The latest call in flight at ``time``."""
-    found = [c for c in calls if c.start <= time <= c.end]
-    return max(found, key=lambda c: c.start) if found else None
+@dataclass(slots=True)
+class _CallIndex:
+    """One server's calls, sorted by start, for "which call was in flight at t" in logarithmic time."""
+
+    calls: list[_Call]
+    starts: list[float]
+    longest: float
+
+    def at(self, time: float) -> _Call | None:
+        """The latest-starting call in flight at ``time``."""
+        for k in range(bisect.bisect_right(self.starts, time) - 1, -1, -1):
+            call = self.calls[k]
+            if call.end >= time:
+                return call
+            if call.start < time - self.longest:
+                break
+        return None
 
 
 # -- leaves -------------------------------------------------------------------------------------------------------
 def _leaf(event: Event) -> tuple[str, NodeKind, str, str]:
     """(node id, kind, label, edge kind) for a non-process event."""
     f, category = event.fields, event.logsource.category or ""
-    target = _text(_first(f, "TargetFilename", "TargetObject"))
+    target = _text(_first(f, "TargetFilename", "TargetObject", "ObjectName"))
     if category.startswith("file") and target:
         access = str(_first(f, "Access") or "")
         return f"file:{target}", "file", target, "wrote" if access == "write" or "write" in category else "opened"
@@ -296,7 +369,9 @@ def _leaf(event: Event) -> tuple[str, NodeKind, str, str]:
         port = _text(_first(f, "DestinationPort"))
         label = f"{host}:{port}" if port else host
         return f"net:{label}", "connection", label, "connected"
-    name = _text(_first(f, "eventName", "EventName", "Operation", "Type", "Tool")) or category or "event"
+    name = _text(_first(f, "eventName", "EventName", "Operation", "Type", "Tool")) or category or (
+        f"event {f['EventID']}" if f.get("EventID") is not None else "event")
+    target = target or _text(_first(f, "ImageLoaded", "PipeName", "TargetImage"))
     product = event.logsource.product or event.source
     label = f"{product} {name}" + (f" {target}" if target else "")
     return f"act:{event.id or digest([event.time, label])[7:19]}", "activity", label, "did"
@@ -309,11 +384,13 @@ def _process_node(proc: _Proc, alerted: bool) -> Node:
                                "CurrentDirectory") if f.get(k) is not None}
     if proc.server is not None:
         attrs["server"] = proc.server
+    if proc.source is not None:
+        attrs["source"] = proc.source
     if proc.end is not None:
         attrs["ended"] = proc.end
     pid = f" ({proc.pid})" if proc.pid is not None else ""
     return Node(f"proc:{proc.key}", "process", f"{image.rsplit('/', 1)[-1].rsplit(chr(92), 1)[-1]}{pid}",
-                proc.time, attrs, alerted)
+                proc.time, attrs, alerted, tuple(e for e in (proc.event_id, proc.end_event) if e))
 
 
 class _Graph:
@@ -326,9 +403,10 @@ class _Graph:
     def add(self, node: Node) -> bool:
         current = self.nodes.get(node.id)
         if current is not None:
-            if node.alerted and not current.alerted:
-                self.nodes[node.id] = Node(current.id, current.kind, current.label, current.time, current.attrs,
-                                           True)
+            extra = tuple(e for e in node.events if e not in current.events)
+            if (node.alerted and not current.alerted) or extra:
+                self.nodes[node.id] = replace(current, alerted=current.alerted or node.alerted,
+                                              events=current.events + extra)
             return True
         if len(self.nodes) >= MAX_NODES:
             self.truncated += 1
@@ -352,7 +430,8 @@ def _add_call(graph: _Graph, call: Event, alerted: bool) -> str:
     call_node = f"call:{server}:{call_id or call.id or call.time}"
     attrs = {k: v for k, v in (("server", server), ("tool", tool), ("client", client), ("call_id", call_id),
                                ("decision", _first(call.fields, "decision", "Decision"))) if v is not None}
-    graph.add(Node(call_node, "tool_call", f"{tool or '?'}()", call.time, attrs, alerted))
+    graph.add(Node(call_node, "tool_call", f"{tool or '?'}()", call.time, attrs, alerted,
+                   (call.id,) if call.id else ()))
     graph.link(server_id, call_node, "ran", call.time)
     return call_node
 
@@ -365,10 +444,11 @@ class StorylineBuilder:
         self._known = {id(e) for e in self.pool}
         self.procs = _Processes(self.pool)
         self.calls = _calls(self.pool)
+        self.call_of = {id(c.event): c for index in self.calls.values() for c in index.calls}
         self.children = self.procs.children()
         self.activity: dict[str, list[Event]] = {}
         for event in self.pool:
-            if event.logsource.category in _PROCESS_EVENTS or event.logsource.category == "tool_call":
+            if event.logsource.category in _SKIPPED:
                 continue
             owner = self.procs.find(event)
             if owner is not None:
@@ -387,7 +467,7 @@ class StorylineBuilder:
         for event in alert.events:
             if event.logsource.category == "tool_call":
                 server = call_fields(event)[0]
-                found = next((c for c in calls.get(server or "", ()) if c.event is event), None)
+                found = self.call_of.get(id(event))
                 if found is not None and call is None:
                     call = found
                     anchors.extend((p, p.time) for p in _call_roots(procs, found))
@@ -404,8 +484,8 @@ class StorylineBuilder:
             root = chain[-1]
             top = chain[-2] if len(chain) > 1 else None
             server = root.server or proc.server
-            if call is None and server is not None:
-                call = _call_at(calls.get(server, ()), top.time if top is not None else when)
+            if call is None and server is not None and server in calls:
+                call = calls[server].at(top.time if top is not None else when)
             roots.setdefault(root.key, root)
             if top is not None:
                 tops.setdefault(top.key, (top, root))
@@ -427,10 +507,15 @@ class StorylineBuilder:
             _add_tree(graph, top, parent, self.children, self.activity, alerted_ids, alerted_procs)
         # Alert events that are neither processes nor calls and were not attributed: keep them as loose leaves.
         for event in alert.events:
-            if event.logsource.category in ("tool_call", *_PROCESS_EVENTS) or procs.find(event) is not None:
+            if event.logsource.category in ("tool_call", *_PROCESS_EVENTS):
                 continue
-            node_id, kind, label, _ = _leaf(event)
-            graph.add(Node(node_id, kind, label, event.time, _leaf_attrs(event), True))
+            owner = procs.find(event)
+            if owner is not None and event.logsource.category not in _SKIPPED:
+                continue
+            node_id, kind, label, edge = _leaf(event)
+            if graph.add(Node(node_id, kind, label, event.time, _leaf_attrs(event), True, _ids(event))) and \
+                    owner is not None:
+                graph.link(f"proc:{owner.key}", node_id, edge, event.time)
         return Storyline(alert_id(alert), tuple(graph.nodes.values()), tuple(graph.edges), _pick_root(graph),
                          call_node, graph.truncated)
 
@@ -453,7 +538,8 @@ def _add_leaves(graph: _Graph, proc: _Proc, event_index: Mapping[str, list[Event
     node_id = f"proc:{proc.key}"
     for event in event_index.get(proc.key, ()):
         leaf_id, kind, label, edge = _leaf(event)
-        if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids)):
+        if graph.add(Node(leaf_id, kind, label, event.time, _leaf_attrs(event), id(event) in alerted_ids,
+                          _ids(event))):
             graph.link(node_id, leaf_id, edge, event.time)
 
 
@@ -477,6 +563,10 @@ def _add_tree(graph: _Graph, top: _Proc, parent: str, children: Mapping[str, lis
         for child in added:
             graph.link(f"proc:{proc.key}", f"proc:{child.key}", "spawned", child.time)
         stack.extend(reversed(added))
+
+
+def _ids(event: Event) -> tuple[str, ...]:
+    return (event.id,) if event.id is not None else ()
 
 
 def _leaf_attrs(event: Event) -> dict[str, Any]:
@@ -510,7 +600,8 @@ def render_tree(storyline: Storyline) -> str:
         mark = "! " if node.alerted else ""
         detail = ""
         if node.kind == "process" and node.attrs.get("CommandLine"):
-            detail = f"  {node.attrs['CommandLine']}"
+            command = str(node.attrs["CommandLine"])
+            detail = "  " + (command if len(command) <= MAX_LABEL else command[:MAX_LABEL] + "…")
         how = f"{via} " if via else ""
         return f"{mark}{how}{node.kind} {node.label}{detail}"
 

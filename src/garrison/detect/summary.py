@@ -38,10 +38,23 @@ def _listing(items: Sequence[str]) -> str:
 
 
 def _chain(storyline: Storyline) -> list[Node]:
-    """The processes from the top of the story down to the first alerted one (or all, in time order)."""
+    """The processes from the server's own down to the first alerted one, following ``spawned`` edges."""
+    index = {n.id: n for n in storyline.nodes}
+    parent = {e.target: e.source for e in storyline.edges if e.kind == "spawned"}
     processes = sorted(storyline.of_kind("process"), key=lambda n: (n.time or 0.0, n.id))
-    alerted = next((i for i, n in enumerate(processes) if n.alerted), None)
-    return processes[: alerted + 1] if alerted is not None else processes
+    start = next((n for n in processes if n.alerted), None)
+    if start is None:
+        return []
+    chain = [start]
+    while chain[-1].id in parent and len(chain) <= len(index):
+        above = index.get(parent[chain[-1].id])
+        if above is None or above.kind != "process" or above in chain:
+            break
+        chain.append(above)
+    launched = [index[e.target] for e in storyline.edges if e.kind == "launched" and e.target in index]
+    if launched and launched[0] not in chain:
+        chain.append(launched[0])
+    return list(reversed(chain))
 
 
 def _techniques(alert: Alert, attack: AttackData) -> list[str]:

@@ -7,7 +7,8 @@ batches. A store failure never drops an event silently:
 * the batch stays queued and is retried with back-off (``retry`` seconds, doubling up to ``max_retry``);
 * the first failure of a streak is reported on stderr, and so is the recovery;
 * the queue is bounded (``max_buffer``); past it the oldest events are dropped *and counted*, with a notice;
-* on :meth:`close` the writer tries for ``close_timeout`` seconds more and reports what it could not write.
+* on :meth:`close` the writer finishes what it can (at most ``close_timeout`` seconds) and reports on stderr
+  how many events it could not write.
 
 :class:`AuditGate` makes the trail mandatory (``--audit-required``): while the writer is failing, every
 ``tools/call`` is refused with JSON-RPC error ``-32010`` naming the store and the error (fail closed).
@@ -55,6 +56,7 @@ class AuditWriter:
         self.written = 0
         self.dropped = 0
         self._busy = False
+        self._failures = 0
         self._thread = threading.Thread(target=self._run, name="garrison-audit", daemon=True)
         self._thread.start()
 
@@ -74,9 +76,12 @@ class AuditWriter:
             self._cond.notify()
 
     def flush(self, timeout: float) -> bool:
-        """Wait until everything queued is written (``True``) or ``timeout`` passes (``False``)."""
+        """Wait until everything queued is written (``True``), or the next write attempt fails or ``timeout``
+        passes (``False``)."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+            failures = self._failures
+            self._cond.wait_for(lambda: (not self._queue and not self._busy) or self._failures > failures, timeout)
+            return not self._queue and not self._busy
 
     def _run(self) -> None:
         store: ChainStore | None = None
@@ -98,6 +103,7 @@ class AuditWriter:
                     self._busy = False
                     first = self.error is None
                     self.error = text
+                    self._failures += 1
                     self._cond.notify_all()
                 if first:
                     self._notice(f"cannot write the audit trail to {self.where} ({text}); "

@@ -14,15 +14,8 @@ __all__ = ["EventLog", "event_json"]
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    return {
-        "time": event.time,
-        "source": event.source,
-        "logsource": {k: v for k, v in (("product", event.logsource.product),
-                                        ("category", event.logsource.category),
-                                        ("service", event.logsource.service)) if v is not None},
-        "fields": dict(event.fields),
-        "links": dict(event.links),
-    }
+    """The event's JSON line (:meth:`Event.to_json`)."""
+    return event.to_json()
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ is not ``allow``, ``outputs`` decides:
   text item, a warning that names the findings and tells the model to treat the output as data;
 * ``redact`` (default): secrets are masked in place, invisible characters stripped, and a text holding an
   instruction addressed to the model (``GO101``/``GO103``) is replaced by a notice saying it was withheld;
-  ``structuredContent`` that holds an instruction cannot be partly withheld, so that result is refused;
+  strings inside ``structuredContent`` are judged and replaced one by one, so its shape is kept;
 * ``block``: the whole result is replaced by error ``-32010`` naming the findings.
 
 Per-server actions may come from the policy (``servers[].guard``); see ``settings``.
@@ -44,6 +44,7 @@ WITHHELD_PREFIX = "[garrison] withheld:"
 _INSTRUCTION_IDS = frozenset({"GO101", "GO103"})
 _HIDDEN_IDS = frozenset({"GO102"})
 MAX_SITES = 256
+MAX_DEPTH = 32
 Path = tuple[str | int, ...]
 
 
@@ -70,8 +71,7 @@ def _sites(method: str, result: Mapping[str, Any]) -> list[tuple[Path, str]]:
             elif isinstance(item, Mapping) and isinstance(item.get("resource"), Mapping):
                 if isinstance(item["resource"].get("text"), str):
                     out.append((("content", i, "resource", "text"), item["resource"]["text"]))
-        if "structuredContent" in result and result["structuredContent"] is not None:
-            out.append((("structuredContent",), orjson.dumps(result["structuredContent"]).decode()))
+        _leaves(result.get("structuredContent"), ("structuredContent",), out)
     elif method == "resources/read":
         contents = result.get("contents")
         for i, item in enumerate(contents if isinstance(contents, list) else []):
@@ -86,6 +86,20 @@ def _sites(method: str, result: Mapping[str, Any]) -> list[tuple[Path, str]]:
         if isinstance(result.get("description"), str):
             out.append((("description",), result["description"]))
     return out[:MAX_SITES]
+
+
+def _leaves(value: Any, path: Path, out: list[tuple[Path, str]]) -> None:
+    """Every string inside structured content (bounded in depth and count)."""
+    if len(out) >= MAX_SITES or len(path) > MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        out.append((path, value))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _leaves(item, (*path, str(key)), out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _leaves(item, (*path, i), out)
 
 
 def _set(value: Any, path: Path, new: Any) -> Any:
@@ -148,13 +162,17 @@ class ContentGuard(BaseInterceptor):
         tool = request.tool_name if method == "tools/call" else str(request.params.get("name")
                                                                      or request.params.get("uri"))
         judged: list[tuple[Path, str, Verdict]] = []
+        known: dict[str, Verdict] = {}  # SDK servers repeat text results in structuredContent
         for path, text in _sites(method, result):
-            verdict = judge(text, direction="output", tool=tool, policy=self.policy, server=session.server)
+            verdict = known.get(text)
+            if verdict is None:
+                verdict = known[text] = judge(text, direction="output", tool=tool, policy=self.policy,
+                                              server=session.server)
             if verdict.verdict != "allow":
                 judged.append((path, text, verdict))
         if not judged:
             return PASS
-        findings = tuple(f for _, _, v in judged for f in v.findings)
+        findings = tuple(dict.fromkeys(f for _, _, v in judged for f in v.findings))
         summary = _summary(findings)
         action, _ = self._actions(session.server)
         if action == "redact":
@@ -186,8 +204,6 @@ class ContentGuard(BaseInterceptor):
             ids = {f.rule for f in verdict.findings}
             new: Any = text
             if ids & _INSTRUCTION_IDS:
-                if path == ("structuredContent",):
-                    return None
                 titles = sorted({f.title for f in verdict.findings if f.rule in _INSTRUCTION_IDS})
                 new = (f"{WITHHELD_PREFIX} this text was removed by the content guard ({'; '.join(titles)}); "
                        "it addressed instructions to the model.")
@@ -196,11 +212,6 @@ class ContentGuard(BaseInterceptor):
                     new = verdict.redacted
                 if ids & _HIDDEN_IDS:
                     new = strip_invisible(new)[0]
-                if path == ("structuredContent",) and new is not text:
-                    try:
-                        new = orjson.loads(new)
-                    except orjson.JSONDecodeError:
-                        return None
             if new is not text:
                 out = _set(out, path, new)
         return out if isinstance(out, Mapping) else None

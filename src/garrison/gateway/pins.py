@@ -124,9 +124,16 @@ def _diff(server: str, ref: str, old: Mapping[str, Any] | None, new: Mapping[str
     return "\n".join(diff)
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    definition: Definition
+    hash: str
+    """``definition.hash``, taken once when listed (calls compare it on every request)."""
+
+
 @dataclass(slots=True)
 class _Listing:
-    items: dict[str, Definition]
+    items: dict[str, _Item]
     complete: bool
 
 
@@ -191,7 +198,7 @@ class PinGuard(BaseInterceptor):
         return f" {self.approve_hint}" if self.approve_hint else ""
 
     def _first_use(self, session: SessionState, kind: ItemKind, listing: _Listing) -> str | None:
-        defs = list(listing.items.values())
+        defs = [item.definition for item in listing.items.values()]
         pin = ServerPin(
             identity={k: v for k, v in (session.server_info or {}).items() if k in ("name", "version")
                       and isinstance(v, str)},
@@ -207,8 +214,9 @@ class PinGuard(BaseInterceptor):
             self._server(session.server).failed = failed
             self.notice(failed)
             return failed
-        self.notice(f"pinned {len(defs)} {kind}(s) of server {session.server!r} on first use in "
-                    f"{self.view.path}; review them and commit the lockfile")
+        if defs:
+            self.notice(f"pinned {len(defs)} {kind}(s) of server {session.server!r} on first use in "
+                        f"{self.view.path}; review them and commit the lockfile")
         return None
 
     # -- lists ---------------------------------------------------------------------------------------
@@ -231,10 +239,13 @@ class PinGuard(BaseInterceptor):
         listing = state.listings.get(kind) if paged else None
         if listing is None:
             listing = _Listing({}, False)
-        for item in items[:MAX_ITEMS]:
+        judged: list[tuple[Any, _Item | None]] = []
+        for item in items:
+            entry = None
             if isinstance(item, Mapping) and len(listing.items) < MAX_ITEMS:
                 definition = self._definition(kind, item)
-                listing.items[definition.key] = definition
+                entry = listing.items[definition.key] = _Item(definition, definition.hash)
+            judged.append((item, entry))
         listing.complete = not result.get("nextCursor")
         state.listings[kind] = listing
         pin, error, _ = self._lock(session.server)
@@ -245,8 +256,8 @@ class PinGuard(BaseInterceptor):
             error = self._first_use(session, kind, listing)
             if error is None:
                 return PASS
-        kept = [item for item in items if isinstance(item, Mapping) and error is None and pin is not None
-                and self._status(pin, self._definition(kind, item)) == "pinned"]
+        kept = [item for item, entry in judged if entry is not None and error is None and pin is not None
+                and self._status(pin, entry.definition.ref, entry.hash) == "pinned"]
         if len(kept) == len(items):
             return PASS
         body = dict(response.body)
@@ -254,9 +265,9 @@ class PinGuard(BaseInterceptor):
         return Decision.rewrite(body, f"pins hid {len(items) - len(kept)} unapproved {kind}(s)")
 
     @staticmethod
-    def _status(pin: ServerPin, definition: Definition) -> str:
-        pinned = pin.items.get(definition.ref)
-        return "new" if pinned is None else "pinned" if pinned == definition.hash else "changed"
+    def _status(pin: ServerPin, ref: str, now: str) -> str:
+        pinned = pin.items.get(ref)
+        return "new" if pinned is None else "pinned" if pinned == now else "changed"
 
     # -- calls ---------------------------------------------------------------------------------------
     def _target(self, msg: Message, listings: Mapping[ItemKind, _Listing]) -> tuple[ItemKind, str] | None:
@@ -292,22 +303,23 @@ class PinGuard(BaseInterceptor):
         if listing is None:
             return self._refuse(server, ref, f"server {server!r} has not listed its {kind}s in this session, so "
                                 f"{ref!r} cannot be checked against its pin; list them first", "unlisted")
-        definition = listing.items.get(key)
-        if definition is None:
+        listed = listing.items.get(key)
+        if listed is None:
             return self._refuse(server, ref, f"{ref!r} is not in the server's current list", "unlisted")
         if pin is None:
             return self._refuse(server, ref, f"{ref!r} is not pinned yet (first listing of {kind}s pending)", "new")
-        status = self._status(pin, definition)
+        definition = listed.definition
+        status = self._status(pin, ref, listed.hash)
         if status == "pinned":
             return PASS
         approve = f"garrison approve {server}/{ref}{self._hint()}"
         old = pin.items.get(ref)
         if status == "changed":
             text = (f"{ref} on server {server!r} changed since it was approved (pinned {_short(old)}, now "
-                    f"{_short(definition.hash)}); review the change and run: {approve}")
+                    f"{_short(listed.hash)}); review the change and run: {approve}")
         else:
             text = f"{ref} on server {server!r} is new since the server was approved; review it and run: {approve}"
-        data = {"pinned": old, "now": definition.hash, "approve": approve,
+        data = {"pinned": old, "now": listed.hash, "approve": approve,
                 "diff": _diff(server, ref, pin.definitions.get(ref), definition.raw)}
         return self._refuse(server, ref, text, status, data)
 

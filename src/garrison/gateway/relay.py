@@ -17,10 +17,11 @@ server's stdin is closed, it is given ``shutdown_grace`` to exit, then terminate
 The relay can also speak for itself, with request ids of its own (``garrison-N``) whose answers it keeps:
 
 * **List refresh** (``refresh_lists``, used by pin enforcement): in handshake-era sessions the relay lists
-  every kind the server announced once the client sends ``notifications/initialized``; a
-  ``notifications/*/list_changed`` from the server makes the relay list that kind again at once; and a
-  ``tools/call``, ``prompts/get`` or ``resources/read`` that arrives while its list is unseen or being
-  re-listed is held until the fresh list has gone through the chain (at most ``REFRESH_TIMEOUT`` seconds).
+  every kind the server announced once the client sends ``notifications/initialized``, and a
+  ``notifications/*/list_changed`` from the server makes it list that kind again at once. In both eras a
+  ``tools/call``, ``prompts/get`` or ``resources/read`` that arrives while its list is unseen or announced as
+  changed is held until a fresh list has gone through the chain (at most ``REFRESH_TIMEOUT`` seconds); in the
+  2026-07-28 era the relay's list request carries the held request's protocol envelope (``_meta``).
   The client never sees these requests or their answers.
 * **Asking a person**: when an interceptor returns ``Decision.ask``, the relay sends ``elicitation/create``
   to the client and holds the request; accepted within ``approval_timeout`` → forwarded, otherwise refused
@@ -85,9 +86,22 @@ _CAPABILITY_OF_LIST = {"tools/list": "tools", "prompts/list": "prompts", "resour
                        "resources/templates/list": "resources"}
 
 
+_ENVELOPE = "io.modelcontextprotocol/"
+_NOT_ENVELOPE = frozenset({"io.modelcontextprotocol/subscriptionId"})
+
+
 def _handshake_era(version: str | None) -> bool:
     """Sessions negotiated with ``initialize`` (protocol versions before 2026-07-28)."""
     return version is not None and version < "2026-"
+
+
+def _envelope(msg: Message) -> dict[str, Any] | None:
+    """The per-request protocol envelope of a 2026-07-28-era request (``_meta`` version, client info and
+    capabilities), to send the relay's own requests in the same session; ``None`` if it has none."""
+    meta = msg.params.get("_meta")
+    if not isinstance(meta, dict) or f"{_ENVELOPE}protocolVersion" not in meta:
+        return None
+    return {k: v for k, v in meta.items() if k.startswith(_ENVELOPE) and k not in _NOT_ENVELOPE}
 
 
 class _PipeSink(asyncio.Protocol):
@@ -338,15 +352,18 @@ class _Relay:
         entry.done(msg)
 
     # -- list refresh (pins) -------------------------------------------------------------------------
-    def lists_needed(self, method: str | None) -> tuple[str, ...]:
-        if not self.refresh_lists or method is None or not _handshake_era(self.session.protocol_version):
+    def lists_needed(self, msg: Message, envelope: dict[str, Any] | None) -> tuple[str, ...]:
+        if not self.refresh_lists or msg.method not in _LISTS_FOR_CALL:
+            return ()
+        if not _handshake_era(self.session.protocol_version) and envelope is None:
             return ()
         capabilities = self.server_capabilities if isinstance(self.server_capabilities, dict) else {}
-        return tuple(m for m in _LISTS_FOR_CALL.get(method, ())
+        return tuple(m for m in _LISTS_FOR_CALL[msg.method]
                      if (m in self.stale or m in self.refreshing) and _CAPABILITY_OF_LIST[m] in capabilities)
 
     def hold_for_lists(self, msg: Message) -> bool:
-        needed = self.lists_needed(msg.method)
+        envelope = _envelope(msg)
+        needed = self.lists_needed(msg, envelope)
         if not needed:
             return False
         if len(self.held) >= MAX_HELD:
@@ -355,14 +372,18 @@ class _Relay:
             return True
         for method in needed:
             if method not in self.refreshing:
-                self.refresh(method)
+                self.refresh(method, envelope=envelope)
         self.held.append(msg)
         return True
 
-    def refresh(self, method: str, cursor: str | None = None, page: int = 0) -> None:
+    def refresh(self, method: str, cursor: str | None = None, page: int = 0,
+                envelope: dict[str, Any] | None = None) -> None:
         self.stale.discard(method)
         self.refreshing.add(method)
         sent: list[Message] = []
+        params: dict[str, Any] = {"cursor": cursor} if cursor else {}
+        if envelope is not None:
+            params["_meta"] = envelope
 
         def done(response: Message | None) -> None:
             if response is not None and sent:
@@ -370,17 +391,17 @@ class _Relay:
             result = response.result if response is not None else None
             following = result.get("nextCursor") if result is not None else None
             if isinstance(following, str) and following and page + 1 < MAX_REFRESH_PAGES:
-                self.refresh(method, following, page + 1)
+                self.refresh(method, following, page + 1, envelope)
                 return
             if response is None or result is None:
                 self.notice(f"server {self.session.server!r} did not answer the gateway's {method!r}")
             self.refreshing.discard(method)
             if method in self.stale and response is not None:
-                self.refresh(method)
+                self.refresh(method, envelope=envelope)
                 return
             self.release()
 
-        sent.append(self.originate(True, method, {"cursor": cursor} if cursor else {}, done, REFRESH_TIMEOUT))
+        sent.append(self.originate(True, method, params, done, REFRESH_TIMEOUT))
 
     def prefetch_lists(self) -> None:
         """List every kind the server announced as soon as the session is up, so pins know them all."""
@@ -507,6 +528,7 @@ class _Relay:
             versions = result.get("supportedVersions")
             if isinstance(versions, list) and versions and isinstance(versions[0], str):
                 self.session.protocol_version = versions[0]
+            self.server_capabilities = result.get("capabilities")
         elif request.method == "tools/list" and isinstance(result.get("tools"), list):
             names = frozenset(str(t.get("name")) for t in result["tools"] if isinstance(t, dict))
             paged = "cursor" in request.params

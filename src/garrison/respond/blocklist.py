@@ -1,9 +1,9 @@
 """The Garrison-managed block list (``garrison.blocklist.yaml``): blocked tools and quarantined servers.
 
-``garrison respond`` writes it; ``garrison wrap`` reads it and puts :func:`interceptors_for` in front of its
-chain, so a blocked tool is refused (and hidden from ``tools/list``) and a quarantined server answers no
-``tools/call``, ``prompts/get`` or ``resources/read`` at all. The file is data, kept apart from the
-hand-written ``garrison.yaml`` so a response never rewrites a person's policy::
+``garrison respond`` writes it; ``garrison wrap`` puts a :class:`BlocklistGate` over a :class:`BlocklistView`
+first in its chain, so a blocked tool is refused (and hidden from ``tools/list``) and a quarantined server
+answers no ``tools/call``, ``prompts/get`` or ``resources/read`` at all, from the moment the file changes.
+The file is data, kept apart from the hand-written ``garrison.yaml`` so a response never rewrites a person's policy::
 
     version: 1
     blocked_tools:
@@ -12,21 +12,21 @@ hand-written ``garrison.yaml`` so a response never rewrites a person's policy::
       - {server: notes, reason: "...", added: "..."}
 
 Reading is strict (unknown keys, wrong types: :class:`~garrison.errors.PolicyError` at ``file:line``); a file
-that cannot be read makes the wrapper refuse every call (fail closed), see :func:`load_blocklist_or_deny`.
+that cannot be read makes the wrapper refuse every gated call (fail closed), see :func:`load_blocklist_or_deny`.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from garrison.errors import PolicyError
 from garrison.gateway.denylist import DenyList
-from garrison.gateway.interceptors import PASS, BaseInterceptor, Decision, Interceptor, SessionState
+from garrison.gateway.interceptors import PASS, BaseInterceptor, Decision, SessionState
 from garrison.gateway.messages import REQUEST_DENIED, Message
 from garrison.policy.yamltree import MAX_POLICY_BYTES, Node, parse_yaml
 
@@ -34,8 +34,8 @@ __all__ = [
     "BLOCKLIST_FILE",
     "Block",
     "Blocklist",
-    "QuarantineGate",
-    "interceptors_for",
+    "BlocklistGate",
+    "BlocklistView",
     "load_blocklist",
     "load_blocklist_or_deny",
     "parse_blocklist",
@@ -191,28 +191,62 @@ def save_blocklist(blocklist: Blocklist, path: str | os.PathLike[str] = BLOCKLIS
         raise
 
 
-class QuarantineGate(BaseInterceptor):
-    """Refuses every tool call, prompt and resource read of a quarantined server."""
+class BlocklistView:
+    """The block list as of now: re-read when the file changes (inode, size, mtime), so a running wrapper
+    obeys a block the moment ``garrison respond --execute`` writes it. Unreadable → refuse everything."""
 
-    name = "quarantine"
+    def __init__(self, path: str | os.PathLike[str] = BLOCKLIST_FILE) -> None:
+        self.path = os.fspath(path)
+        self._key: tuple[int, int, int] | None = None
+        self._list = Blocklist()
 
-    def __init__(self, reason: str) -> None:
-        self._reason = reason
+    def current(self) -> Blocklist:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            self._key, self._list = None, Blocklist()
+            return self._list
+        except OSError as err:
+            return Blocklist(deny_all=f"the block list cannot be read: {err.strerror or err} ({self.path})")
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if key != self._key:
+            self._key, self._list = key, load_blocklist_or_deny(self.path)
+        return self._list
+
+
+class BlocklistGate(BaseInterceptor):
+    """Refuses what the block list names for this server: every gated request of a quarantined server, and
+    blocked tools at ``tools/call`` (also hidden from ``tools/list``). ``source`` gives the list as of now
+    (a :meth:`BlocklistView.current`, or a constant list in tests)."""
+
+    name = "blocklist"
+
+    def __init__(self, source: Callable[[], Blocklist]) -> None:
+        self._source = source
+
+    def _refusal(self, blocklist: Blocklist, msg: Message, session: SessionState) -> Decision | None:
+        if msg.method not in GATED_METHODS:
+            return None
+        reason = blocklist.deny_all
+        if reason is None:
+            quarantine = blocklist.quarantined(session.server)
+            reason = (quarantine.reason or "quarantined") if quarantine is not None else None
+        if reason is not None:
+            return Decision.reply_error(
+                REQUEST_DENIED, f"server {session.server!r} is quarantined by Garrison: {reason}",
+                {"server": session.server, "reason": reason}, reason=f"quarantined: {reason}")
+        return None
 
     def on_client_request(self, msg: Message, session: SessionState) -> Decision:
-        if msg.method not in GATED_METHODS:
+        blocklist = self._source()
+        refusal = self._refusal(blocklist, msg, session)
+        if refusal is not None:
+            return refusal
+        tools = blocklist.blocked_tools(session.server)
+        if msg.tool_name is None or msg.tool_name not in tools:
             return PASS
-        return Decision.reply_error(
-            REQUEST_DENIED, f"server {session.server!r} is quarantined by Garrison: {self._reason}",
-            {"server": session.server, "reason": self._reason}, reason=f"quarantined: {self._reason}")
+        return DenyList(tools).on_client_request(msg, session)
 
-
-def interceptors_for(blocklist: Blocklist, server: str) -> Sequence[Interceptor]:
-    """What the wrapper of ``server`` puts first in its chain (empty when nothing applies)."""
-    if blocklist.deny_all is not None:
-        return (QuarantineGate(blocklist.deny_all),)
-    quarantine = blocklist.quarantined(server)
-    if quarantine is not None:
-        return (QuarantineGate(quarantine.reason or "quarantined"),)
-    tools: Mapping[str, str] = blocklist.blocked_tools(server)
-    return (DenyList({name: reason or "blocked" for name, reason in tools.items()}),) if tools else ()
+    def on_server_response(self, request: Message, response: Message, session: SessionState) -> Decision:
+        tools = self._source().blocked_tools(session.server)
+        return DenyList(tools).on_server_response(request, response, session) if tools else PASS

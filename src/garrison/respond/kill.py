@@ -58,6 +58,8 @@ def kill_tree(pid: int, *, seen_at: float | None, execute: bool, proc: str = DEF
     pid 1 or 0, gone, or started after ``seen_at`` (+ :data:`START_TOLERANCE`): then it is not the process
     the alert is about."""
     now = clock()
+    if not hasattr(os, "pidfd_open"):
+        return _refuse(pid, "killing a process tree needs Linux (pidfd)", now)
     if pid <= 1 or pid == os.getpid():
         return _refuse(pid, "refusing to kill init or Garrison itself", now)
     try:

@@ -26,7 +26,12 @@ from garrison.respond.playbook import ActionSpec, Condition, Playbook
 from garrison.respond.results import ActionName, ActionResult
 from garrison.respond.webhook import notify
 
-__all__ = ["Assessed", "Responder", "assess", "assess_all", "kill_target", "matches", "respond", "run_action"]
+__all__ = ["LOCAL_SENSORS", "Assessed", "Responder", "assess", "assess_all", "kill_target", "matches", "respond",
+           "run_action"]
+
+LOCAL_SENSORS = "garrison.sensors"
+"""Only processes reported by this machine's own sensors are ever killed: an imported log's pid may belong to
+another host."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,10 @@ def run_action(spec: ActionSpec, assessed: Assessed, responder: Responder, playb
         pid = node.attrs.get("ProcessId") if node is not None else None
         if node is None or not isinstance(pid, int):
             return _skip(spec, "no process with a pid in the storyline", clock)
+        if not str(node.attrs.get("source", "")).startswith(LOCAL_SENSORS):
+            return ActionResult(spec.name, f"pid {pid}", executed=False, ok=False, time=clock(),
+                                detail=f"not killed: the process was seen by {node.attrs.get('source', '?')}, "
+                                       "not by this machine's sensors (its pid may name another host's process)")
         key = (spec.name, f"{pid}@{node.time}")
         if key in responder.done:
             return None

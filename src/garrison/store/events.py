@@ -270,22 +270,13 @@ def compile_filter(expr: Expr | None) -> Callable[[Event], bool]:
 # ---- stored form ------------------------------------------------------------------------------------------
 
 def event_to_dict(event: Event) -> dict[str, Any]:
-    """The JSON form of an event: Garrison's own event line (``garrison detect --events`` reads it back)."""
-    ls = event.logsource
-    out: dict[str, Any] = {"id": event.id, "time": event.time, "source": event.source,
-                           "logsource": {k: v for k, v in (("product", ls.product), ("category", ls.category),
-                                                           ("service", ls.service)) if v is not None},
-                           "fields": dict(event.fields), "links": dict(event.links)}
-    return out
+    """The JSON form of an event (:meth:`Event.to_json`): ``garrison detect --events`` reads it back."""
+    return event.to_json()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """An event ready to store: its JSON texts made once, so every backend validates the same way."""
-
-    event: Event
-    fields_json: str
-    links_json: str
+Row = tuple[Event, str, str]
+"""An event ready to store with its ``fields`` and ``links`` as JSON texts, made once so every backend
+validates the same way."""
 
 
 def batch_name(events: Sequence[Event]) -> str:
@@ -296,38 +287,81 @@ def batch_name(events: Sequence[Event]) -> str:
     return f"batch of {len(events)} events" + (f" from id {first!r}" if first else "") + span
 
 
+def _problem(event: Event) -> str | None:
+    """Why ``event`` cannot be stored (its JSON aside), or ``None``."""
+    when = event.time
+    if not isinstance(when, int | float) or not math.isfinite(when):
+        return f"time must be a finite number, not {when!r}"
+    if event.id is not None and not isinstance(event.id, str):
+        return f"id must be a string, not {event.id!r}"
+    if not isinstance(event.source, str):
+        return f"source must be a string, not {event.source!r}"
+    if not all(isinstance(value, str) for value in event.links.values()):
+        return "link values must be strings"
+    return None
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON text; keys that are not strings are written as strings (``1`` → ``"1"``)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+
+
 def normalise_batch(events: Sequence[Event], *, where: str) -> list[Row]:
-    """Check a batch before any of it is written: finite times, fields that encode as JSON, at most
-    :data:`MAX_EVENT_BYTES` per event.
-    One bad event refuses the whole batch (:class:`StoreError` naming the batch and the event)."""
-    dumps = orjson.dumps
+    """Check a batch before any of it is written: finite times, string ids, sources and link values, fields
+    that encode as JSON, at most :data:`MAX_EVENT_BYTES` per event.
+    One bad event refuses the whole batch (:class:`StoreError` naming the batch and the event).
+
+    This runs once per stored event, so the common case does the least: exact type tests inline, one JSON
+    encoding of ``fields`` and one of ``links`` (when there are any); anything unusual goes the slow way
+    through :func:`_problem` and :func:`_dumps`, which decide and explain."""
+    dumps, limit, isfinite = orjson.dumps, MAX_EVENT_BYTES, math.isfinite
     rows: list[Row] = []
+    append = rows.append
     for index, event in enumerate(events):
+        when, event_id, links = event.time, event.id, event.links
         try:
-            if not isinstance(event.time, int | float) or not math.isfinite(event.time):
-                raise TypeError(f"time must be a finite number, not {event.time!r}")
-            if event.id is not None and not isinstance(event.id, str):
-                raise TypeError(f"id must be a string, not {event.id!r}")
-            if not isinstance(event.source, str):
-                raise TypeError(f"source must be a string, not {event.source!r}")
-            if event.links and not all(isinstance(v, str) for v in event.links.values()):
-                raise TypeError("link values must be strings")
-            fields_json = dumps(event.fields, option=_JSON_OPTIONS).decode()
-            links_json = dumps(event.links, option=_JSON_OPTIONS).decode() if event.links else "{}"
-            if len(fields_json) + len(links_json) > MAX_EVENT_BYTES:
-                raise TypeError(f"larger than {MAX_EVENT_BYTES} bytes as JSON")
-        except (TypeError, orjson.JSONEncodeError) as err:
-            raise StoreError(f"{batch_name(events)} refused, nothing stored: event {index}: {err}",
-                             where=where) from None
-        rows.append(Row(event, fields_json, links_json))
+            if (type(when) is float and isfinite(when) and type(event.source) is str
+                    and (event_id is None or type(event_id) is str)):
+                fields_json = dumps(event.fields).decode()
+                if not links:
+                    links_json = "{}"
+                elif all(type(value) is str for value in links.values()):
+                    links_json = dumps(links).decode()
+                else:
+                    raise TypeError("link values must be strings")
+            else:
+                problem = _problem(event)
+                if problem is not None:
+                    raise TypeError(problem)
+                fields_json = _dumps(event.fields)
+                links_json = _dumps(links) if links else "{}"
+        except TypeError:
+            # Retry the slow way, which accepts non-string keys and names what is wrong.
+            problem = _problem(event)
+            if problem is None:
+                try:
+                    fields_json = _dumps(event.fields)
+                    links_json = _dumps(links) if links else "{}"
+                except TypeError as err:
+                    problem = str(err)
+            if problem is not None:
+                raise StoreError(f"{batch_name(events)} refused, nothing stored: event {index}: {problem}",
+                                 where=where) from None
+        if len(fields_json) + len(links_json) > limit:
+            raise StoreError(f"{batch_name(events)} refused, nothing stored: event {index}: larger than {limit} "
+                             "bytes as JSON", where=where)
+        append((event, fields_json, links_json))
     return rows
 
 
 def decoded(row: Row, event_id: str) -> Event:
     """The event as the store gives it back: fields and links decoded from their stored JSON."""
-    event = row.event
-    return Event(time=float(event.time), logsource=event.logsource, fields=orjson.loads(row.fields_json),
-                 source=event.source, id=event_id, links=orjson.loads(row.links_json))
+    event, fields_json, links_json = row
+    return Event(time=float(event.time), logsource=event.logsource, fields=orjson.loads(fields_json),
+                 source=event.source, id=event_id, links=orjson.loads(links_json))
 
 
 def take(events: Iterator[Event], limit: int | None) -> Iterator[Event]:

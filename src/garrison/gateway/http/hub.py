@@ -23,9 +23,11 @@ from typing import Any
 
 import anyio
 import mcp_types as types
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import ServerMessageMetadata
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from garrison.gateway.http.config import GatewayConfig
@@ -57,6 +59,19 @@ class _Loose(BaseModel):
 
 
 _SERVER_REQUEST: TypeAdapter[Any] = TypeAdapter(types.ServerRequest)
+_SERVER_NOTIFICATION: TypeAdapter[Any] = TypeAdapter(types.ServerNotification)
+LIST_CHANGED = frozenset({"notifications/tools/list_changed", "notifications/prompts/list_changed",
+                          "notifications/resources/list_changed"})
+
+
+class _GatewayServer(Server[Any]):
+    """Advertises ``listChanged`` for tools, prompts and resources: upstream changes are relayed."""
+
+    def create_initialization_options(self, notification_options: NotificationOptions | None = None,
+                                      experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+                                      extensions: dict[str, dict[str, Any]] | None = None) -> InitializationOptions:
+        changes = notification_options or NotificationOptions(True, True, True)
+        return super().create_initialization_options(changes, experimental_capabilities, extensions)
 
 
 @dataclass(slots=True)
@@ -64,6 +79,37 @@ class _Client:
     identity: str | None
     session: Any = None
     states: dict[str, SessionState] = field(default_factory=dict)
+
+
+ENVELOPE_PREFIX = "io.modelcontextprotocol/"
+_CACHEABLE = frozenset({"tools/list", "prompts/list", "resources/list", "resources/templates/list",
+                        "resources/read", "prompts/get"})
+
+
+def upstream_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` without the 2026-era per-request envelope in ``_meta``: upstream sessions are opened with
+    the ``initialize`` handshake, and a handshake-era server refuses enveloped requests."""
+    out = dict(params)
+    meta = out.get("_meta")
+    if isinstance(meta, Mapping) and any(str(k).startswith(ENVELOPE_PREFIX) for k in meta):
+        kept = {k: v for k, v in meta.items() if not str(k).startswith(ENVELOPE_PREFIX)}
+        if kept:
+            out["_meta"] = kept
+        else:
+            del out["_meta"]
+    return out
+
+
+def for_client(method: str, version: str, result: dict[str, Any]) -> dict[str, Any]:
+    """A handshake-era upstream result shaped for the client's era: 2026-era results carry ``resultType``
+    and, for cacheable methods, ``ttlMs``/``cacheScope`` (never cached: each identity may see different
+    tools)."""
+    if version not in MODERN_PROTOCOL_VERSIONS:
+        return result
+    out = {"resultType": "complete", **result}
+    if method in _CACHEABLE:
+        out = {"ttlMs": 0, "cacheScope": "private", **out}
+    return out
 
 
 def _list(result: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
@@ -84,6 +130,8 @@ class Hub:
                                            on_state=self._upstream_state) for u in config.upstreams}
         self.clients: dict[str, _Client] = {}
         self.inflight: dict[str, list[Any]] = {name: [] for name in self.upstreams}
+        self.subscribers: dict[tuple[str, str], set[str]] = {}
+        """(upstream, resource URI) → client session keys subscribed to it."""
         self._ids = itertools.count(1)
 
     # -- client sessions ------------------------------------------------------------------------------
@@ -93,8 +141,8 @@ class Hub:
         identity = scope.get(IDENTITY_SCOPE_KEY)
         headers = getattr(request, "headers", {}) or {}
         key = headers.get("mcp-session-id") or getattr(request, "query_params", {}).get("session_id")
-        if not key:
-            key = f"request-{next(self._ids)}"
+        if not key:  # a stateless request (2026 era): nothing to keep between requests
+            return f"request-{next(self._ids)}", _Client(identity, ctx.session)
         client = self.clients.get(key)
         if client is None or client.identity != identity:
             while len(self.clients) >= MAX_CLIENT_SESSIONS:
@@ -123,7 +171,8 @@ class Hub:
         _, client = self._client(ctx)
         state = self._state(client, server, ctx)
         rid = next(self._ids)
-        request = Message({"jsonrpc": "2.0", "id": rid, "method": method, "params": dict(params)}, at=self.clock())
+        request = Message({"jsonrpc": "2.0", "id": rid, "method": method, "params": upstream_params(params)},
+                          at=self.clock())
         verdict = self.chain.client_request(request, state)
         if verdict.reply is not None:
             reply = Message(verdict.reply, at=self.clock())
@@ -276,7 +325,17 @@ class Hub:
 
     async def call_uri(self, ctx: Any, method: str) -> dict[str, Any]:
         params = dict(ctx.params or {})
-        return await self.forward(ctx, self.route_uri(str(params.get("uri", ""))), method, params)
+        uri = str(params.get("uri", ""))
+        server = self.route_uri(uri)
+        result = await self.forward(ctx, server, method, params)
+        if method in ("resources/subscribe", "resources/unsubscribe"):
+            key, _ = self._client(ctx)
+            keys = self.subscribers.setdefault((server, uri), set())
+            if method == "resources/subscribe":
+                keys.add(key)
+            else:
+                keys.discard(key)
+        return result
 
     async def complete(self, ctx: Any) -> dict[str, Any]:
         params = dict(ctx.params or {})
@@ -322,53 +381,49 @@ class Hub:
         return dumped
 
     async def _upstream_notify(self, server: str, method: str, params: Mapping[str, Any] | None) -> None:
-        if method in ("notifications/tools/list_changed", "notifications/prompts/list_changed",
-                      "notifications/resources/list_changed"):
+        """Relay one upstream notification, through the chain, to the client sessions it concerns."""
+        body = dict(params or {})
+        targets: list[tuple[_Client, Any]] = []
+        if method in LIST_CHANGED:
             if method == "notifications/resources/list_changed":
                 self.uris.forget(server)
-            await self._broadcast(method)
-            return
-        if method not in ("notifications/message", "notifications/resources/updated"):
-            return
-        ctx = self._caller(server)
-        targets = [(ctx.session, ctx.request_id)] if ctx is not None else []
-        if method == "notifications/resources/updated" and ctx is None:
-            targets = [(c.session, None) for c in self.clients.values() if c.session is not None]
-        for session, related in targets:
-            try:
-                typed = TypeAdapter(types.ServerNotification).validate_python({"method": method,
-                                                                               "params": dict(params or {})})
-                await session.send_notification(typed, related_request_id=related)
-            except Exception:  # noqa: S112 - a gone client must not stop the others
-                continue
-
-    async def _broadcast(self, method: str) -> None:
-        typed = TypeAdapter(types.ServerNotification).validate_python({"method": method})
-        for key, client in list(self.clients.items()):
-            if client.session is None or key.startswith("request-"):
+            targets = [(c, None) for c in self.clients.values()]
+        elif method == "notifications/resources/updated":
+            keys = self.subscribers.get((server, str(body.get("uri", ""))), set())
+            targets = [(self.clients[k], None) for k in keys if k in self.clients]
+        elif method == "notifications/message":
+            ctx = self._caller(server)  # a log line is for the call in flight; with none or several, dropped
+            if ctx is not None:
+                targets = [(self._client(ctx)[1], ctx.request_id)]
+        for client, related in targets:
+            state = client.states.get(server) or SessionState(server=server, identity=client.identity)
+            msg = Message({"jsonrpc": "2.0", "method": method, "params": body}, at=self.clock())
+            verdict = self.chain.server_notification(msg, state)
+            if verdict.forward is None or client.session is None:
                 continue
             try:
-                await client.session.send_notification(typed)
-            except Exception:
-                self.clients.pop(key, None)
+                typed = _SERVER_NOTIFICATION.validate_python({"method": verdict.forward.method,
+                                                              "params": dict(verdict.forward.params)})
+                await client.session.send_notification(typed, related_request_id=related)
+            except Exception:  # noqa: S112 - a client that has gone must not stop the others
+                continue
 
     async def _upstream_state(self, server: str, status: Status) -> None:
         if status == "down":
             self.uris.forget(server)
         if status in ("up", "down") and self.upstreams[server].restarts + (status == "down") > 0:
-            await self._broadcast("notifications/tools/list_changed")
+            await self._upstream_notify(server, "notifications/tools/list_changed", None)
 
     # -- the SDK server -------------------------------------------------------------------------------
     def server(self) -> Server[Any]:
         from garrison import __version__
 
-        server: Server[Any] = Server("garrison-gateway", version=__version__,
+        server: Server[Any] = _GatewayServer("garrison-gateway", version=__version__,
                                      instructions="Garrison gateway: tools and prompts are named <server>__<name>.")
 
-        def handler(fn: Callable[[Any], Any]) -> Any:
+        def handler(method: str, fn: Callable[[Any], Any]) -> Any:
             async def handle(ctx: Any, params: Any) -> dict[str, Any]:
-                result: dict[str, Any] = await fn(ctx)
-                return result
+                return for_client(method, ctx.protocol_version, await fn(ctx))
             return handle
 
         routes: dict[str, Callable[[Any], Any]] = {
@@ -386,5 +441,5 @@ class Hub:
             "logging/setLevel": self.set_level,
         }
         for method, fn in routes.items():
-            server.add_request_handler(method, types.RequestParams, handler(fn))
+            server.add_request_handler(method, types.RequestParams, handler(method, fn))
         return server

@@ -9,6 +9,11 @@ SELECT seq FROM sqlite_sequence WHERE name = 'events';
 
 -- name: insert_event
 INSERT INTO events (seq, id, time, product, category, service, source, server, call_id, process_guid, fields,
+                    links)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: insert_audit_event
+INSERT INTO events (seq, id, time, product, category, service, source, server, call_id, process_guid, fields,
                     links, chain_pos, prev, hash)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 

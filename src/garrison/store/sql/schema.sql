@@ -71,13 +71,7 @@ CREATE INDEX events_time ON events (time);
 
 CREATE INDEX events_logsource ON events (product, category, time);
 
-CREATE INDEX events_source ON events (source, time);
-
 CREATE INDEX events_server ON events (server, time) WHERE server IS NOT NULL;
-
-CREATE INDEX events_call_id ON events (call_id) WHERE call_id IS NOT NULL;
-
-CREATE INDEX events_process_guid ON events (process_guid) WHERE process_guid IS NOT NULL;
 
 CREATE UNIQUE INDEX events_chain ON events (chain_pos) WHERE chain_pos IS NOT NULL;
 
