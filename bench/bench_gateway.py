@@ -141,38 +141,42 @@ async def run(base: str, tool: str, sessions: int, calls: int, auth: bool) -> tu
     return sessions * calls / elapsed, wrong
 
 
+def _row(name: str, sessions: int, calls: int, rate: float, wrong: int, direct: float | None,
+         cpu: float | None) -> None:
+    ratio = f"{rate / direct:.2f}x" if direct else "-"
+    cpu_text = f"{cpu:.2f}" if cpu is not None else "-"
+    print(f"{name:<26} {sessions:>8} {sessions * calls:>7} {rate:>8.0f} {ratio:>9} {wrong:>6} {cpu_text:>14}",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,8,32", help="comma-separated concurrent session counts")
     parser.add_argument("--calls", type=int, default=300, help="calls per session")
     parser.add_argument("--upstream", choices=("stdio", "http", "both"), default="both")
+    parser.add_argument("--no-direct", action="store_true", help="skip the direct runs (exactness runs)")
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
     kinds = ["stdio", "http"] if args.upstream == "both" else [args.upstream]
-    rows: list[tuple[str, int, float, int, float | None]] = []
+    print(f"{'set-up':<26} {'sessions':>8} {'calls':>7} {'calls/s':>8} {'vs direct':>9} {'wrong':>6} "
+          f"{'gw CPU ms/call':>14}", flush=True)
     with upstream_http() as url, tempfile.TemporaryDirectory() as tmp:
         gateways = {kind: gateway(kind, url, Path(tmp) / f"events-{kind}.jsonl") for kind in kinds}
         bases = {kind: cm.__enter__() for kind, cm in gateways.items()}
         try:
             for sessions in counts:
-                rate, wrong = anyio.run(run, url, "echo", sessions, args.calls, False)
-                rows.append(("direct (upstream HTTP)", sessions, rate, wrong, None))
+                direct = None
+                if not args.no_direct:
+                    direct, wrong = anyio.run(run, url, "echo", sessions, args.calls, False)
+                    _row("direct (upstream HTTP)", sessions, args.calls, direct, wrong, direct, None)
                 for kind, (base, pid) in bases.items():
                     before = cpu_seconds(pid)
                     rate, wrong = anyio.run(run, base, "bench__echo", sessions, args.calls, True)
                     cpu_ms = (cpu_seconds(pid) - before) * 1000 / (sessions * args.calls)
-                    rows.append((f"gateway → upstream {kind}", sessions, rate, wrong, cpu_ms))
+                    _row(f"gateway → upstream {kind}", sessions, args.calls, rate, wrong, direct, cpu_ms)
         finally:
             for cm in gateways.values():
                 cm.__exit__(None, None, None)
-    direct = {s: r for name, s, r, _, _ in rows if name.startswith("direct")}
-    print(f"{'set-up':<26} {'sessions':>8} {'calls':>7} {'calls/s':>8} {'vs direct':>9} {'wrong':>6} "
-          f"{'gw CPU ms/call':>14}")
-    for name, sessions, rate, wrong, cpu in rows:
-        ratio = rate / direct[sessions]
-        cpu_text = f"{cpu:.2f}" if cpu is not None else "-"
-        print(f"{name:<26} {sessions:>8} {sessions * args.calls:>7} {rate:>8.0f} {ratio:>8.2f}x {wrong:>6} "
-              f"{cpu_text:>14}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from garrison.analysis import capabilities
 from garrison.analysis.capabilities import (
     Capability,
     CapabilityReason,
@@ -93,3 +96,43 @@ def test_reasons_explain_each_capability() -> None:
 def test_long_descriptions_are_bounded() -> None:
     defn = tool("noop", "x " * 200_000 + "execute arbitrary code")
     assert X not in label_tool(defn)
+
+
+# --- the quick tests in front of the slow ones ---
+
+_PHRASES = (
+    "Executes arbitrary shell commands", "run the script", "evaluates code", "Sends an e-mail", "POSTS data",
+    "HTTP post", "register a Webhook", "share files", "fetch web pages", "visits websites", "browse the internet",
+    "uses search engines", "reads RSS feeds", "DuckDuckGo", "Google search", "Bing", "your inbox",
+    "incoming messages", "public issues", "reads the contents of local files", "Returns user's e-mails",
+    "list calendar", "get your credentials", "private", "Personal", "confidential", "Permanently",
+    "irreversibly", "deletes", "Destroys", "wipe", "purges", "overwrites",
+)
+
+
+def _descriptions(corpora: Path) -> list[str]:
+    out = list(_PHRASES)
+    for path in sorted((corpora / "tools").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if isinstance(row.get("description"), str):
+                out.append(row["description"])
+    return out
+
+
+def test_every_description_match_holds_one_of_its_pattern_words(corpora: Path) -> None:
+    """The words in front of each description pattern never hide a match (ASCII texts are screened)."""
+    matched = 0
+    for text in _descriptions(corpora):
+        for capability, words, pattern in capabilities._DESC_PATTERNS:
+            m = pattern.search(text)
+            if m:
+                matched += 1
+                assert any(w in m.group(0).lower() for w in words), (capability, m.group(0))
+    assert matched > 100
+
+
+def test_non_ascii_descriptions_are_searched_in_full() -> None:
+    # A long s matches "s" case-insensitively but does not lower-case to it: such texts are not screened.
+    assert label_tool(tool("tool", "\u017fends e-mails")) == {S}
+    assert label_tool(tool("tool", "\u00dcbersicht: deletes records")) == {D}

@@ -25,6 +25,7 @@ from garrison.gateway.pins import LockfileView, PinGuard, template_regex
 from garrison.model import Definition
 from garrison.pins import Lockfile, ServerPin
 
+
 def garrison(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "garrison", *args], capture_output=True, text=True, timeout=120,
                           check=False)
@@ -205,13 +206,14 @@ def test_template_regex_follows_simple_and_reserved_expansion() -> None:
 
 def test_reads_are_checked_against_the_template_they_match_and_pages_are_merged(tmp_path: Path) -> None:
     path = tmp_path / "garrison.lock"
-    pin = ServerPin(items={"resource_template:notes://{folder}/{name}": Definition("resource_template", TEMPLATE).hash,
-                           "resource:notes://readme": Definition("resource", {"uri": "notes://readme",
-                                                                              "name": "readme"}).hash})
+    readme = {"uri": "notes://readme", "name": "readme"}
+    refs = {"resource_template:notes://{folder}/{name}": Definition("resource_template", TEMPLATE),
+            "resource:notes://readme": Definition("resource", readme)}
+    pin = ServerPin(items={ref: d.hash for ref, d in refs.items()},
+                    definitions={ref: dict(d.raw) for ref, d in refs.items()})
     Lockfile(servers={"fx": pin}).save(path)
     guard, session = PinGuard(LockfileView(path), unpinned="block"), SessionState(server="fx")
     assert listed(guard, session, "resources/templates/list", "resourceTemplates", [TEMPLATE]) is PASS
-    readme = {"uri": "notes://readme", "name": "readme"}
     extra = {"uri": "notes://extra", "name": "extra"}
     assert listed(guard, session, "resources/list", "resources", [readme], following="p2") is PASS
     hidden = listed(guard, session, "resources/list", "resources", [extra], cursor="p2")

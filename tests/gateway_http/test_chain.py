@@ -3,6 +3,7 @@ client's identity; the visibility hook hides tools per identity; an ``ask`` need
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,13 +15,13 @@ import httpx2
 import mcp_types as types
 import pytest
 from client import text_of
-from conftest import ECHO, OTHER_TOKEN, TOKEN
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from conftest import ECHO, OTHER_TOKEN, TOKEN
 from garrison.gateway import BaseInterceptor, Decision, DenyList, InterceptorChain, SessionState
-from garrison.gateway.http import GatewayConfig, ToolVisibility, parse_config, run_gateway
+from garrison.gateway.http import ChainFactory, GatewayConfig, ToolVisibility, parse_config, run_gateway
 from garrison.gateway.http.app import bind
 from garrison.gateway.interceptors import PASS, EventSink, Exchange
 from garrison.gateway.messages import Message
@@ -74,8 +75,8 @@ class AskForWho(BaseInterceptor):
 async def gateway(interceptors: list[Any], visibility: ToolVisibility | None = None) -> AsyncIterator[str]:
     config = parse_config(CONFIG, path="gw.yaml", environ={"A": TOKEN, "B": OTHER_TOKEN})
 
-    def builder(cfg: GatewayConfig, sink: EventSink | None) -> tuple[InterceptorChain, ToolVisibility | None]:
-        return InterceptorChain(interceptors), visibility
+    def builder(cfg: GatewayConfig, sink: EventSink | None) -> tuple[ChainFactory, ToolVisibility | None]:
+        return lambda server, identity: InterceptorChain(interceptors), visibility
 
     ready = anyio.Event()
     with bind("127.0.0.1", 0) as sock:
@@ -142,7 +143,7 @@ def test_visibility_hook_hides_and_refuses_tools_per_identity() -> None:
 
     alice_tools, bob_tools, refused = anyio.run(main)
     assert "one__echo" in alice_tools
-    assert bob_tools == ["two__change", "two__crash", "two__echo", "two__who"]
+    assert bob_tools == ["two__change", "two__crash", "two__echo", "two__sleep", "two__who"]
     assert "unknown tool 'one__echo'" in refused
 
 
@@ -178,3 +179,47 @@ def test_ask_without_an_elicitation_capable_client_is_refused(tmp_path: Path) ->
                 return str(err)
 
     assert anyio.run(main).startswith("not approved at the client: who needs approval")
+
+
+def test_policy_from_the_config_hides_tools_per_identity(tmp_path: Path) -> None:
+    from garrison.gateway.http.chain import gateway_chains
+
+    policy = tmp_path / "garrison.yaml"
+    policy.write_text("version: 1\ndefaults:\n  action: allow\nrules:\n  - name: bob-no-echo\n    server: one\n"
+                      "    tool: echo\n    identity: bob\n    action: deny\n    reason: not for bob\n")
+    config = parse_config(CONFIG + f"policy: {policy}\n", path=str(tmp_path / "gw.yaml"),
+                          environ={"A": TOKEN, "B": OTHER_TOKEN})
+    chains, visible = gateway_chains(config, None)
+    assert visible is not None
+    assert not visible("bob", "one", "echo")
+    assert visible("alice", "one", "echo")
+    assert visible("bob", "two", "echo")
+    assert [i.name for i in chains("one", "bob").interceptors] == ["guard", "policy", "sanitise"]
+    assert chains("one", "bob") is not chains("one", "bob")  # one chain per relayed session
+
+
+def test_pins_from_the_lockfile_run_in_the_gateway_chain(tmp_path: Path) -> None:
+    from garrison.gateway.http.chain import gateway_chains
+
+    lockfile = tmp_path / "garrison.lock"
+    text = CONFIG + f"lockfile: {lockfile}\n"
+
+    async def main() -> list[str]:
+        config = parse_config(text, path=str(tmp_path / "gw.yaml"), environ={"A": TOKEN, "B": OTHER_TOKEN})
+        ready = anyio.Event()
+        with bind("127.0.0.1", 0) as sock:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: run_gateway(config, chain_builder=gateway_chains, sock=sock,
+                                                  on_ready=lambda _: ready.set()))
+                await ready.wait()
+                url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+                async with client(url, TOKEN) as session:
+                    names = sorted(t.name for t in (await session.list_tools()).tools)
+                tg.cancel_scope.cancel()
+        return names
+
+    names = anyio.run(main)
+    assert "one__echo" in names
+    pinned = json.loads(lockfile.read_text())  # no lockfile yet: each upstream pinned on first use
+    assert set(pinned["servers"]) == {"one", "two"}
+    assert "tool:echo" in pinned["servers"]["one"]["items"]

@@ -58,9 +58,25 @@ def test_an_upstream_that_cannot_start_is_reported_and_the_others_serve(tmp_path
             async with session(gw.url, TOKEN) as client:
                 return sorted(t.name for t in (await client.list_tools()).tools)
 
-        assert anyio.run(main) == ["one__change", "one__crash", "one__echo", "one__who"]
+        assert anyio.run(main) == ["one__change", "one__crash", "one__echo", "one__sleep", "one__who"]
         response = httpx2.get(f"{gw.url}/healthz")
         assert response.status_code == 503
         broken = response.json()["upstreams"]["broken"]
         assert broken["status"] == "down"
         assert "retrying" in broken["error"]
+
+
+def test_a_request_over_the_upstream_timeout_gets_an_error_naming_it(tmp_path: Path) -> None:
+    body = "listen: 127.0.0.1:0\n" + CLIENTS + "upstreams:\n" + stdio_upstream("one").replace("timeout: 20",
+                                                                                             "timeout: 1")
+    with run_gateway(tmp_path, body) as gw:
+        async def main() -> tuple[int, str, str]:
+            async with session(gw.url, TOKEN) as client:
+                with pytest.raises(MCPError) as late:
+                    await client.call_tool("one__sleep", {"seconds": 30})
+                return late.value.error.code, str(late.value), text_of(await client.call_tool("one__who", {}))
+
+        code, message, after = anyio.run(main)
+    assert code == -32001
+    assert message == "upstream 'one' did not answer 'tools/call' within 1 s"
+    assert after == "one"

@@ -21,7 +21,7 @@ def test_tools_of_every_upstream_are_listed_with_their_prefix(two_stdio_one_http
 
     names = anyio.run(main)
     assert names == sorted(f"{server}__{tool}" for server in ("one", "two", "web")
-                           for tool in ("change", "crash", "echo", "who"))
+                           for tool in ("change", "crash", "echo", "sleep", "who"))
 
 
 def test_calls_reach_the_upstream_named_by_the_prefix_with_the_original_name(two_stdio_one_http: Gateway) -> None:
@@ -68,7 +68,7 @@ def test_sse_transport_serves_the_same_aggregate(two_stdio_one_http: Gateway) ->
             tools = (await client.list_tools()).tools
             return len(tools), text_of(await client.call_tool("one__echo", {"text": "via sse"}))
 
-    assert anyio.run(main) == (12, "via sse")
+    assert anyio.run(main) == (15, "via sse")
 
 
 def test_every_record_carries_the_identity_and_the_upstream(two_stdio_one_http: Gateway) -> None:
@@ -115,7 +115,7 @@ def test_both_protocol_eras_are_served(two_stdio_one_http: Gateway, mode: str) -
         assert version < "2026"
     else:
         assert version == mode
-    assert count == 12
+    assert count == 15
     assert echoed == f"era {mode}"
 
 

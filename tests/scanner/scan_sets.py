@@ -11,6 +11,9 @@ Each scan set is a named list of servers scanned together:
 - ``lab``                      the lab servers' snapshots (``fixtures/lab_snapshots.json``) in one scan, and
                                ``lab/<scenario>/attack|benign`` each scenario's setup under its server names
 
+``fixtures/lab_snapshots.json`` is every ``garrison.lab.catalog`` server snapshotted over stdio once, keyed by
+catalog id, with the interpreter path in the launch command written as ``python``.
+
 Used by ``tests/scanner/test_scan_equivalence.py`` and ``bench/bench_scan.py``.
 """
 

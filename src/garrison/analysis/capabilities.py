@@ -125,24 +125,30 @@ _BODY_PARAMS = frozenset("body content data payload text message json form".spli
 _CODE_PARAMS = frozenset("command cmd code script shell_command source expression".split())
 _PATH_PARAMS = frozenset("path file_path filepath filename file_name file paths files".split())
 
-_DESC_PATTERNS: tuple[tuple[Capability, re.Pattern[str]], ...] = (
-    (Capability.EXECUTES_CODE, re.compile(
+# Each pattern comes with words one of which every match contains (lower-case): a description (ASCII, so that
+# lower-casing keeps positions) that holds none of them is not searched.
+_DESC_PATTERNS: tuple[tuple[Capability, tuple[str, ...], re.Pattern[str]], ...] = (
+    (Capability.EXECUTES_CODE, ("command", "code", "script", "program"), re.compile(
         r"\b(?:execut\w*|run\w*|eval\w*)\s+(?:an?\s+|the\s+|any\s+|arbitrary\s+|shell\s+|terminal\s+|system\s+)*"
         r"(?:commands?|code|scripts?|programs?)\b", re.I)),
-    (Capability.SENDS_DATA_OUT, re.compile(
+    (Capability.SENDS_DATA_OUT, ("send", "post", "upload", "forward", "publish", "share", "webhook"), re.compile(
         r"\b(?:send|sends|sending|post|posts|upload|uploads|forward|forwards|publish|publishes|share|shares)\s+"
         r"(?:an?\s+|the\s+|your\s+)?(?:e-?mails?|messages?|sms|notifications?|requests?|data|files?|content|"
         r"payloads?|webhooks?)\b|\bhttp\s+post\b|\bwebhooks?\b", re.I)),
-    (Capability.INGESTS_UNTRUSTED_CONTENT, re.compile(
+    (Capability.INGESTS_UNTRUSTED_CONTENT,
+     ("web", "internet", "search", "rss", "duckduckgo", "bing", "inbox", "incoming", "public"), re.compile(
         r"\b(?:web\s?pages?|websites?|the\s+(?:web|internet)|search\s+engines?|rss\s+feeds?|"
         r"duckduckgo|google\s+search|bing|inbox|incoming\s+(?:e-?mails?|messages?)|public\s+(?:issues?|posts?|"
         r"comments?))\b", re.I)),
-    (Capability.READS_PRIVATE_DATA, re.compile(
+    (Capability.READS_PRIVATE_DATA,
+     ("file", "document", "mail", "message", "calendar", "contact", "note", "credential", "password", "secret",
+      "record", "database", "history", "private", "personal", "confidential"), re.compile(
         r"\b(?:read\w*|return\w*|retriev\w*|list\w*|get\w*)\s+(?:the\s+)?(?:contents?\s+of\s+)?(?:an?\s+|the\s+|"
         r"your\s+|user'?s?\s+|local\s+)*(?:files?|documents?|e-?mails?|messages?|calendar|contacts?|notes?|"
         r"credentials?|passwords?|secrets?|records?|database|history)\b|\bprivate\b|\bpersonal\b|"
         r"\bconfidential\b", re.I)),
-    (Capability.DESTRUCTIVE, re.compile(
+    (Capability.DESTRUCTIVE,
+     ("permanently", "irreversibl", "delete", "destroy", "wipe", "purge", "overwrite"), re.compile(
         r"\b(?:permanently|irreversibl[ye]|deletes?|destroys?|wipes?|purges?|overwrites?)\b", re.I)),
 )
 
@@ -222,7 +228,10 @@ def explain_tool(defn: Definition) -> tuple[CapabilityReason, ...]:
     reasons: set[CapabilityReason] = set(_name_reasons(tokens))
     reasons.update(_param_reasons(defn, tokens))
     description = defn.description[:MAX_TEXT_CHARS]
-    for capability, pattern in _DESC_PATTERNS:
+    lowered = description.lower() if description.isascii() else None
+    for capability, words, pattern in _DESC_PATTERNS:
+        if lowered is not None and not any(w in lowered for w in words):
+            continue
         m = pattern.search(description)
         if m:
             reasons.add(CapabilityReason(capability, "description", m.group(0)))

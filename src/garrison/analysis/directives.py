@@ -5,18 +5,29 @@ be ISO-8601"). An instruction is not the problem; what it points at is. Each sen
 for the signals below; only combinations that move the model outside the definition's purpose are reported:
 
 - *injection*: attempts to replace the model's instructions (ignore previous instructions, pseudo-system tags)
-- *flow*: a data-flow verb (send, upload, forward, include, append ...) that is not negated
-- *access*: a read verb (read, collect, dump ...) that is not negated
-- *sensitive*: credentials, keys, client configs, shell history, the instance metadata address
-- *context*: the conversation, the system prompt, the user's other data, the model's identity
-- *destination*: an e-mail address, URL or IP address, or a tool of another server
-- *secrecy*: hiding the behaviour from the user
-- *preference*: superlatives and exclusivity claims that steer tool choice
-- *transfer*: "this tool is deprecated, call X"
-- *hijack*: changing what happens before/after *other* tools run
+- *flow*: a data-flow verb (send, upload, forward, include, append, carry ...) that is not negated; in a
+  parameter's description also the verbs that fill the parameter (use, set, quote ...)
+- *access*: a read verb (read, collect, look for ...) that is not negated
+- *sensitive*: credentials, keys, secret-holding variables, client configs, shell history, the instance metadata
+  address, personal identifiers (card numbers, passport, date of birth) outside a payments or records domain
+- *context*: the conversation, what the user has said in this session, the system prompt, the user's own
+  things (their files, notes, contacts), the model's identity; what the user mentions becomes context only
+  when something collects or sends it ("if the user mentions a card, collect it")
+- *destination*: an e-mail address, URL, IP address, phone number or IBAN, or a tool of another server;
+  recipients added to other operations (bcc, attendees, remotes)
+- *secrecy*: hiding the behaviour from the user ("no need to bring it up", "leave it out of your reply")
+- *preference*: superlatives, exclusivity and disparaging other tools
+- *transfer*: "this tool is deprecated / sunset / handled by X"
+- *hijack*: changing what happens before/after *other* tools or operations run
+
+A sentence is read as addressed to the model when it gives an order (an imperative clause, "you must", "the
+assistant should"); a verb whose object is a pronoun acts on what the sentence named before ("the API keys ...,
+look for them"); objects after "e.g." or "for example" illustrate input and direct nothing.
 
 Whether an object is in scope is judged against the definition's :class:`Scope` (its own name and summary, its
-server's name and its sibling tools), so an SSH key manager may talk about keys and an e-mail tool about bcc.
+server's name, its sibling tools and close synonyms of those words), so an SSH key manager may talk about keys,
+an e-mail tool about bcc and a chat tool about the conversation. Possessive words ("the user's") count towards
+scope only for definitions named after people (``get_user``).
 """
 
 from __future__ import annotations
@@ -95,7 +106,34 @@ def _make_scope(name: str, description: str, title: str | None, server: str, too
     first = _SENTENCE_END.search(description)
     summary = description[: first.start() if first else MAX_SENTENCE_CHARS]
     text = " ".join((name, title or "", summary, server))
-    return Scope(name.lower(), frozenset(_stem(w) for w in words(text)), tools)
+    stems = {_stem(w) for w in words(text)}
+    for stem in list(stems):
+        stems.update(_SYNONYMS.get(stem, ()))
+    return Scope(name.lower(), frozenset(stems), tools)
+
+
+_SYNONYM_GROUPS = (
+    "chat chats conversation conversations thread threads message messages transcript transcripts dialog",
+    "email emails mail mails inbox mailbox message messages",
+    "file files document documents doc docs folder folders directory directories",
+    "calendar calendars event events meeting meetings invite invites invitation invitations schedule",
+    "contact contacts crm lead leads customer customers",
+    "llm llms completion completions prompt prompts gpt chatbot",
+    "invoice invoices billing bill bills accounting",
+)
+"""Words that name the same kind of object: a chat tool is about conversations, a mail tool about messages."""
+
+
+def _synonyms() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for group in _SYNONYM_GROUPS:
+        stems = {_stem(w) for w in group.split()}
+        for stem in stems:
+            out.setdefault(stem, set()).update(stems)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_SYNONYMS = _synonyms()
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -145,7 +183,7 @@ _FLOW = re.compile(
     r"let\s+(?:\S+\s+){1,6}?know|hand(?:s|ed)?\s+(?:\w+\s+){0,3}?over|"
     # the same verbs in other common languages (model-facing text is not always English)
     r"env[ií]a|enviar|envoie|envoyer|envoyez|sende|senden|schicke|schicken|invia|inviare|envie|"
-    r"inclu(?:ye|ir|ez|re|a)|adjunta|joins?|h[aä]nge)\b",
+    r"inclu(?:ye|ir|ez|re|a)|adjunta|h[aä]nge)\b",
 )
 """Verbs that move data somewhere in any form (``sends``, ``appending``)."""
 _FLOW_IMPERATIVE = re.compile(
@@ -156,7 +194,7 @@ _ACCESS = re.compile(
     r"\b(?:read(?:s|ing)?|cat|open(?:s|ed|ing)?|collect(?:s|ed|ing)?|gather(?:s|ed|ing)?|harvest\w*|grab(?:s|bed)?|"
     r"dump(?:s|ed|ing)?|retriev\w+|fetch(?:es|ed|ing)?|extract(?:s|ed|ing)?|obtain(?:s|ed)?|query|request|curl|"
     r"wget|download|visit|look\s+(?:for|up|through|in)|search\s+(?:for|through)|scan|"
-    r"lee|leer|lis|lire|lisez|lies|lesen|leggi|leggere|recopila|sammle|"
+    r"lee|leer|lire|lisez|lesen|leggi|leggere|recopila|sammle|"
     r"contents?\s+of)\b",
 )
 SENSITIVE_PATH = re.compile(
@@ -179,16 +217,18 @@ _SECRET_NAME = re.compile(r"\b\w*_(?:secret|token|password|passwd|credentials?|a
 """Environment variables and settings that hold secrets (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``)."""
 _PERSONAL = re.compile(
     r"\b(?:passport(?:\s+numbers?)?|social\s+security(?:\s+numbers?)?|ssn|dates?\s+of\s+birth|"
-    r"(?:insurance|tax)\s+numbers?)\b|"
-    r"\b(?:(?:credit\s+|debit\s+|bank\s+)?card\s+(?:numbers?|details)|cvv|cvc|account\s+numbers?|"
+    r"insurance\s+numbers?)\b|"
+    r"\b(?:(?:credit\s+|debit\s+|bank\s+)?card\s+(?:numbers?|details)|cvv|cvc|(?:account|tax)\s+numbers?|"
     r"bank\s+(?:details|accounts?|logins?))\b",
 )
 """Identifiers of a person (passport, date of birth) and of their money (card numbers, bank details)."""
-_PERSON_DOMAIN = frozenset(
-    "patient health medical clinic hr employee travel traveller traveler flight airline hotel passport identity "
-    "kyc insurance visa".split())
-_MONEY_DOMAIN = frozenset(
-    "payment pay card bank banking checkout wallet charge iban transfer stripe paypal".split())
+_PERSON_DOMAIN = frozenset(_stem(w) for w in (
+    "patient health medical clinic hr employee employees travel traveller traveler flight airline hotel passport "
+    "identity kyc insurance visa").split())
+_CARD_DOMAIN = frozenset(_stem(w) for w in (
+    "payment payments pay card cards checkout wallet charge charges stripe paypal").split())
+_MONEY_DOMAIN = _CARD_DOMAIN | frozenset(_stem(w) for w in (
+    "bank banking iban transfer invoice billing accounting tax").split())
 _CONTEXT = re.compile(
     r"\b(?:conversation(?:\s+history)?|chat\s+(?:history|log|transcript)|"
     r"(?:previous|prior|earlier|recent|last|all)\s+(?:\w+\s+){0,2}(?:messages|turns|prompts|exchanges|queries|"
@@ -210,8 +250,8 @@ _SAID = re.compile(
 _OWNED = re.compile(
     r"\b(?<!to\s)(?<!into\s)(?<!for\s)(?:the\s+)?(?:user|customer|patient)'?s\s+(?:\w+\s+){0,2}?(?:messages|notes|"
     r"files|documents|e-?mails|contacts|contact\s+list|address\s+book|history|location|photos|calendar|"
-    r"conversations?|questions|data|details|information|profile|passwords|credentials|accounts|portfolio|"
-    r"holdings|(?:home\s+)?address|phone\s+number|records|clipboard|keys|tokens|secrets|identity)\b",
+    r"conversations?|questions|data|profile|passwords|credentials|portfolio|holdings|clipboard|keys|tokens|"
+    r"secrets|identity)\b",
 )
 """The user's own things: ``the user's open files``, ``the customer's saved cards``."""
 _TRIGGER = re.compile(
@@ -411,8 +451,8 @@ _GATES: dict[str, _Gate] = {
              frozenset("user customer patient they".split()), ()),
     "owned": (_OWNED, frozenset("user customer patient users customers patients".split()), frozenset(
         "messages notes files documents emails mails contacts contact address book history location photos "
-        "calendar conversation conversations questions data details information profile passwords credentials "
-        "accounts portfolio holdings home phone records clipboard keys tokens secrets identity".split()), ()),
+        "calendar conversation conversations questions data profile passwords credentials portfolio holdings "
+        "clipboard keys tokens secrets identity".split()), ()),
     "trigger": (_TRIGGER, frozenset(
         "mention mentions talk talks share shares discuss discusses bring brings contain contains refer refers "
         "ask asks".split()), frozenset("user customer patient conversation chat they".split()), ()),
@@ -534,8 +574,8 @@ def _live(pattern: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
 
 _NEUTRAL = frozenset(
     "the a an of in from to for this that these those current your their its my our all any every user users "
-    "customer customers patient s has have had you can see so far earlier previously chat session thread "
-    "saved private personal full entire other".split())
+    "customer customers patient s has have had you can see so far earlier previously saved private personal "
+    "full entire other".split())
 """Words that say whose or which an object is; they do not make an object part of a tool's purpose."""
 _OWNERS = frozenset("user users customer customers patient patients person people contact contacts".split())
 """A definition named after one of these is about people's things (``get_user`` and the user's profile)."""
@@ -558,15 +598,23 @@ def _out_of_scope(matches: Iterable[re.Match[str]], scope: Scope) -> list[re.Mat
 
 def _personal(matches: list[re.Match[str]], scope: Scope) -> list[re.Match[str]]:
     """Personal identifiers, unless the definition works with people's records (a clinic tool and a date of
-    birth) or with payments (a checkout tool and a card number)."""
+    birth) or with money (a bank tool and an account number; card numbers only for card payments)."""
     if not matches:
         return matches
     people = not _PERSON_DOMAIN.isdisjoint(scope.words)
     money = not _MONEY_DOMAIN.isdisjoint(scope.words)
-    return [m for m in matches if not (money if _MONEY_WORDS & set(words(m.group())) else people)]
+    cards = not _CARD_DOMAIN.isdisjoint(scope.words)
+    out = []
+    for m in matches:
+        terms = set(words(m.group()))
+        allowed = cards if terms & _CARD_WORDS else money if terms & _MONEY_WORDS else people
+        if not allowed:
+            out.append(m)
+    return out
 
 
-_MONEY_WORDS = frozenset(("card", "cvv", "cvc", "account", "bank"))
+_CARD_WORDS = frozenset(("card", "cvv", "cvc"))
+_MONEY_WORDS = frozenset(("account", "bank", "tax"))
 
 
 def _examples_from(sentence: str) -> int:

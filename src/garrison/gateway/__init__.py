@@ -4,6 +4,10 @@ interceptors that decide, message by message, to pass, rewrite or answer.
 ``relay`` is the edge (processes, pipes, clocks) and ``event_log`` writes call records; ``frames``,
 ``messages``, ``interceptors`` and the interceptor modules (``sanitise``, ``denylist``, ``records``) are pure.
 See :mod:`garrison.gateway.interceptors` for how to write an interceptor.
+
+The protections (import them from their modules; they pull in the policy engine and the content guard):
+``pins`` (lockfile enforcement), ``guard`` (content guard), ``policy`` and ``approval`` (decisions and asking a
+person), ``audit_sink`` (the audit trail writer), and ``chain``, which builds them all from plain options.
 """
 
 from garrison.gateway.denylist import DenyList

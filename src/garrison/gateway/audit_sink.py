@@ -2,7 +2,8 @@
 
 :class:`AuditWriter` is an event sink. ``writer(event)`` only queues the event; a background thread opens the
 store (lazily, in that thread) and appends queued events to the audit chain (``Store.append_audit``) in
-batches. A store failure never drops an event silently:
+batches, letting a burst gather for up to ``linger`` seconds (50 ms) so that it costs one commit. A store
+failure never drops an event silently:
 
 * the batch stays queued and is retried with back-off (``retry`` seconds, doubling up to ``max_retry``);
 * the first failure of a streak is reported on stderr, and so is the recovery;
@@ -41,7 +42,7 @@ class AuditWriter:
 
     def __init__(self, open_store: Callable[[], ChainStore], *, where: str, notice: Notice,
                  max_buffer: int = 100_000, retry: float = 0.5, max_retry: float = 30.0,
-                 close_timeout: float = 5.0) -> None:
+                 close_timeout: float = 5.0, linger: float = 0.05) -> None:
         self._open = open_store
         self.where = where
         self._notice = notice
@@ -57,6 +58,8 @@ class AuditWriter:
         self.dropped = 0
         self._busy = False
         self._failures = 0
+        self._flushing = 0
+        self._linger = linger
         self._thread = threading.Thread(target=self._run, name="garrison-audit", daemon=True)
         self._thread.start()
 
@@ -80,7 +83,13 @@ class AuditWriter:
         passes (``False``)."""
         with self._cond:
             failures = self._failures
-            self._cond.wait_for(lambda: (not self._queue and not self._busy) or self._failures > failures, timeout)
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: (not self._queue and not self._busy) or self._failures > failures,
+                                    timeout)
+            finally:
+                self._flushing -= 1
             return not self._queue and not self._busy
 
     def _run(self) -> None:
@@ -91,6 +100,9 @@ class AuditWriter:
                 self._cond.wait_for(lambda: self._queue or self._stop)
                 if not self._queue:
                     break
+                # Let a burst gather into one transaction (one commit instead of one per call).
+                self._cond.wait_for(lambda: self._stop or self._flushing or len(self._queue) >= BATCH,
+                                    self._linger)
                 batch = [self._queue[i] for i in range(min(BATCH, len(self._queue)))]
                 self._busy = True
             try:

@@ -8,14 +8,15 @@
 
 The interceptors, in the order they run on a request (responses pass through the same order)::
 
-    deny-list   --deny-tools: named tools hidden and refused
     audit       --audit-required: calls refused while the audit trail cannot be written
     pins        lockfile: unapproved tools/prompts/resources hidden and refused      (gateway.pins)
+    deny-list   --deny-tools: named tools hidden and refused
     guard       arguments blocked/flagged, outputs flagged/redacted/blocked          (gateway.guard)
     policy      allow / deny / ask a person; hides tools the policy always denies    (gateway.policy)
     sanitise    invisible characters and escapes out of listed descriptions
     call-record one event per request to every sink (audit trail, JSON lines)
 
+Pins come before anything that edits lists, so they hash what the server sent (as ``garrison pin`` does).
 Options left ``None`` come from the policy's per-server settings (``servers[].unpinned``, ``guard``) when a
 policy is given, else from the defaults below. Pins, guard and sanitising are on unless switched off.
 """
@@ -130,8 +131,6 @@ def build_chain(options: ChainOptions, *, sinks: Sequence[EventSink] = (), audit
     """The interceptor chain for ``options``. ``audit`` is also a sink; with ``audit_required`` calls are
     refused while it cannot write. ``notice`` gets messages for people (pin-on-first-use)."""
     interceptors: list[Interceptor] = []
-    if options.deny_tools:
-        interceptors.append(DenyList(options.deny_tools))
     if audit is not None and audit_required:
         interceptors.append(AuditGate(audit))
     pins = None
@@ -139,6 +138,8 @@ def build_chain(options: ChainOptions, *, sinks: Sequence[EventSink] = (), audit
         pins = PinGuard(LockfileView(options.lockfile), unpinned=_unpinned(options), normalise=sdk_normalise,
                         notice=notice, approve_hint=options.approve_hint)
         interceptors.append(pins)
+    if options.deny_tools:
+        interceptors.append(DenyList(options.deny_tools))
     guard = None
     if options.guard:
         guard = ContentGuard(policy=options.guard_policy, settings=_guard_settings(options))

@@ -37,7 +37,8 @@ need. Build new bodies; never mutate ``msg.body``. Example, refusing one tool::
             return PASS
 
 Shipped: ``sanitise.ToolListSanitiser`` (invisible Unicode and ANSI escapes out of listed descriptions),
-``records.CallRecorder`` (one :class:`CallRecord` event per request) and ``denylist.DenyList``.
+``records.CallRecorder`` (one :class:`CallRecord` event per request), ``denylist.DenyList``, ``pins.PinGuard``,
+``guard.ContentGuard``, ``policy.PolicyGate`` and ``audit_sink.AuditGate`` (see ``chain.build_chain``).
 """
 
 from __future__ import annotations

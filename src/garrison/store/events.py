@@ -326,12 +326,12 @@ def normalise_batch(events: Sequence[Event], *, where: str) -> list[Row]:
             if (type(when) is float and isfinite(when) and type(event.source) is str
                     and (event_id is None or type(event_id) is str)):
                 fields_json = dumps(event.fields).decode()
-                if not links:
-                    links_json = "{}"
-                elif all(type(value) is str for value in links.values()):
+                links_json = "{}"
+                if links:
+                    for value in links.values():
+                        if type(value) is not str:
+                            raise TypeError("link values must be strings")
                     links_json = dumps(links).decode()
-                else:
-                    raise TypeError("link values must be strings")
             else:
                 problem = _problem(event)
                 if problem is not None:

@@ -26,6 +26,7 @@ from garrison.errors import StoreError
 from garrison.model import Event, Finding
 from garrison.model.scan import ScanResult
 from garrison.store.events import EventQuery, Row, batch_name, compile_filter, decoded, normalise_batch, take
+from garrison.store.events_bulk import defer, restore
 from garrison.store.events_sql import event_of_row, load_event_queries, translate
 from garrison.store.interface import PinRecord, RunRecord, ServerRecord, finding_from_json, run_status
 from garrison.store.migrate import load_queries, migrate
@@ -85,6 +86,9 @@ class SqliteStore:
             if row is None:
                 raise StoreError("database has no store instance key (not made by Garrison?)", where=self.path)
             self._instance = str(row[0])
+            if self._conn.execute(self._eq["deferred_get"]).fetchone() is not None:
+                with self._write() as conn:
+                    restore(conn, self._eq)
         except sqlite3.Error as err:
             self._conn.close()
             raise StoreError(f"cannot use database: {err}", where=self.path) from err
@@ -199,6 +203,21 @@ class SqliteStore:
 
     def append_events(self, events: Sequence[Event]) -> list[str]:
         return self._append(events, audit=False)
+
+    @contextmanager
+    def deferred_indexes(self) -> Iterator[list[str]]:
+        """For a bulk import: appends inside the block skip the read-only indexes (time, log source,
+        server), which are built once when it ends (see :mod:`garrison.store.events_bulk`). Batches stay
+        all-or-nothing and ids unique. Yields the names deferred: none when another import already has.
+        Worth it when the import is large next to the store (each end rebuilds over every stored event)."""
+        with self._write() as conn:
+            dropped = defer(conn, self._eq, pid=os.getpid(), where=self.path)
+        try:
+            yield dropped
+        finally:
+            if dropped:
+                with self._write() as conn:
+                    restore(conn, self._eq, force=True)
 
     def append_audit(self, events: Sequence[Event]) -> list[str]:
         return self._append(events, audit=True)

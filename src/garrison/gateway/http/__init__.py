@@ -11,22 +11,23 @@ Data flow::
 ``app`` and ``run`` are the edges.
 """
 
-from garrison.gateway.http.chain import ChainBuilder, build_chain
+from garrison.gateway.http.chain import ChainBuilder, gateway_chains
 from garrison.gateway.http.config import ClientConfig, GatewayConfig, UpstreamConfig, load_config, parse_config
-from garrison.gateway.http.hub import Hub, ToolVisibility
+from garrison.gateway.http.hub import ChainFactory, Hub, ToolVisibility
 from garrison.gateway.http.naming import SEPARATOR, Namespace
 from garrison.gateway.http.run import run_gateway
 
 __all__ = [
     "SEPARATOR",
     "ChainBuilder",
+    "ChainFactory",
     "ClientConfig",
     "GatewayConfig",
     "Hub",
     "Namespace",
     "ToolVisibility",
     "UpstreamConfig",
-    "build_chain",
+    "gateway_chains",
     "load_config",
     "parse_config",
     "run_gateway",

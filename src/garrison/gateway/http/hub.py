@@ -1,11 +1,11 @@
-"""The aggregating MCP server behind ``/mcp`` and ``/sse``: many upstreams, one namespace, one chain.
+"""The aggregating MCP server behind ``/mcp`` and ``/sse``: many upstreams, one namespace, the wrap chain.
 
 Client requests are served by an SDK low-level ``Server`` whose handlers fan out to, or route to, the shared
 upstream sessions. Every message that crosses to an upstream, and every answer that comes back, goes through
-the same :class:`~garrison.gateway.interceptors.InterceptorChain` as ``garrison wrap``, with the upstream's
-*original* names and a :class:`~garrison.gateway.interceptors.SessionState` per (client session, upstream)
-carrying the client's identity. So a policy, pin or guard interceptor sees exactly what it sees behind
-``garrison wrap``.
+the same kind of :class:`~garrison.gateway.interceptors.InterceptorChain` as ``garrison wrap``: one chain
+and one :class:`~garrison.gateway.interceptors.SessionState` per (client session, upstream), with the
+upstream's *original* names and the client's identity. So a policy, pin or guard interceptor sees exactly
+what it sees behind ``garrison wrap``.
 
 Upstream → client traffic: progress for a call is relayed with the client's own token; list_changed
 notifications go to every client session; a sampling/elicitation/roots request or a log message is relayed
@@ -44,12 +44,15 @@ from garrison.gateway.messages import (
     result_body,
 )
 
-__all__ = ["IDENTITY_SCOPE_KEY", "Hub", "ToolVisibility"]
+__all__ = ["IDENTITY_SCOPE_KEY", "ChainFactory", "Hub", "ToolVisibility"]
 
 IDENTITY_SCOPE_KEY = "garrison.identity"
 INVALID_PARAMS = -32602
 MAX_PAGES = 50
 MAX_CLIENT_SESSIONS = 10_000
+ChainFactory = Callable[[str, str | None], InterceptorChain]
+"""``(upstream, identity) -> chain`` for one (client session, upstream) pair: interceptors keep per-session
+state, as behind ``garrison wrap``; what they share (a loaded policy, an event sink) is closed over."""
 ToolVisibility = Callable[[str | None, str, str], bool]
 """``(identity, upstream, original tool name) -> visible``; a hidden tool is neither listed nor callable."""
 
@@ -76,9 +79,11 @@ class _GatewayServer(Server[Any]):
 
 @dataclass(slots=True)
 class _Client:
+    """One client session; ``legs`` holds, per upstream, the relayed session's state and its own chain."""
+
     identity: str | None
     session: Any = None
-    states: dict[str, SessionState] = field(default_factory=dict)
+    legs: dict[str, tuple[SessionState, InterceptorChain]] = field(default_factory=dict)
 
 
 ENVELOPE_PREFIX = "io.modelcontextprotocol/"
@@ -118,10 +123,10 @@ def _list(result: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 class Hub:
-    def __init__(self, config: GatewayConfig, chain: InterceptorChain, *,
+    def __init__(self, config: GatewayConfig, chains: ChainFactory, *,
                  visibility: ToolVisibility | None = None, clock: Callable[[], float] = time.time) -> None:
         self.config = config
-        self.chain = chain
+        self.chains = chains
         self.visibility = visibility
         self.clock = clock
         self.namespace = Namespace({u.name: u.prefix for u in config.upstreams})
@@ -151,17 +156,25 @@ class Hub:
         client.session = ctx.session
         return key, client
 
-    def _state(self, client: _Client, server: str, ctx: Any) -> SessionState:
-        state = client.states.get(server)
-        if state is None:
-            state = client.states[server] = SessionState(server=server, identity=client.identity)
+    def _leg(self, client: _Client, server: str, ctx: Any = None) -> tuple[SessionState, InterceptorChain]:
+        """The (client session, upstream) pair as ``garrison wrap`` would see it: its state and its chain."""
+        leg = client.legs.get(server)
+        if leg is None:
+            leg = client.legs[server] = (SessionState(server=server, identity=client.identity),
+                                         self.chains(server, client.identity))
+        state = leg[0]
+        if ctx is not None:
             params = ctx.session.client_params
-            if params is not None and params.client_info is not None:
+            if state.client_info is None and params is not None and params.client_info is not None:
                 state.client_info = params.client_info.model_dump(by_alias=True, exclude_none=True)
-        state.protocol_version = ctx.protocol_version
+            caps = ctx.session.client_capabilities
+            if state.client_capabilities is None and caps is not None:
+                state.client_capabilities = caps.model_dump(by_alias=True, exclude_none=True)
+            state.protocol_version = ctx.protocol_version
         upstream = self.upstreams[server]
         state.server_info = upstream.server_info or None
-        return state
+        state.instructions = upstream.instructions
+        return leg
 
     def visible(self, identity: str | None, server: str, tool: str) -> bool:
         return self.visibility is None or self.visibility(identity, server, tool)
@@ -169,14 +182,14 @@ class Hub:
     # -- one request through the chain to one upstream ----------------------------------------------
     async def forward(self, ctx: Any, server: str, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         _, client = self._client(ctx)
-        state = self._state(client, server, ctx)
+        state, chain = self._leg(client, server, ctx)
         rid = next(self._ids)
         request = Message({"jsonrpc": "2.0", "id": rid, "method": method, "params": upstream_params(params)},
                           at=self.clock())
-        verdict = self.chain.client_request(request, state)
+        verdict = chain.client_request(request, state)
         if verdict.reply is not None:
             reply = Message(verdict.reply, at=self.clock())
-            self.chain.complete(Exchange(request, reply, "replied", verdict.decisions), state)
+            chain.complete(Exchange(request, reply, "replied", verdict.decisions), state)
             return self._unwrap(reply)
         sent = verdict.forward
         assert sent is not None
@@ -184,7 +197,7 @@ class Hub:
             reason = "; ".join(str(d.reason) for d in verdict.decisions if d.action == "ask")
             reply = Message(error_body(rid, REQUEST_DENIED, f"not approved at the client: {reason}",
                                        {"server": server}), at=self.clock())
-            self.chain.complete(Exchange(request, reply, "replied", verdict.decisions), state)
+            chain.complete(Exchange(request, reply, "replied", verdict.decisions), state)
             return self._unwrap(reply)
         meta = sent.params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, Mapping) else None
@@ -209,21 +222,21 @@ class Hub:
                     "error": error.model_dump(by_alias=True, mode="json", exclude_none=True)}
             response = Message(body, at=self.clock())
             if outcome == "forwarded":
-                checked = self.chain.server_response(sent, response, state)
+                checked = chain.server_response(sent, response, state)
                 assert checked.forward is not None
-                self.chain.complete(Exchange(sent, checked.forward, outcome, verdict.decisions + checked.decisions),
-                                    state)
+                decisions = verdict.decisions + checked.decisions
+                chain.complete(Exchange(sent, checked.forward, outcome, decisions), state)
                 return self._unwrap(checked.forward)
-            self.chain.complete(Exchange(sent, response, outcome, verdict.decisions), state)
+            chain.complete(Exchange(sent, response, outcome, verdict.decisions), state)
             raise
         finally:
             calls.remove(ctx)
         response = Message(result_body(rid, result), at=self.clock())
-        checked = self.chain.server_response(sent, response, state)
+        checked = chain.server_response(sent, response, state)
         final = checked.forward
         assert final is not None
         outcome = "rewritten" if final is not response else "forwarded"
-        self.chain.complete(Exchange(sent, final, outcome, verdict.decisions + checked.decisions), state)
+        chain.complete(Exchange(sent, final, outcome, verdict.decisions + checked.decisions), state)
         if method == "tools/list" and final.result is not None:
             names = frozenset(str(t.get("name")) for t in _list(final.result, "tools"))
             state.tools_listed = (state.tools_listed | names) if "cursor" in params else names
@@ -366,10 +379,10 @@ class Hub:
             raise MCPError(INTERNAL_ERROR, f"gateway cannot tell which client {method!r} from upstream {server!r} "
                            "is for (no single call in flight)")
         _, client = self._client(ctx)
-        state = self._state(client, server, ctx)
+        state, chain = self._leg(client, server, ctx)
         msg = Message({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": dict(params or {})},
                       at=self.clock())
-        verdict = self.chain.server_request(msg, state)
+        verdict = chain.server_request(msg, state)
         if verdict.reply is not None:
             return self._unwrap(Message(verdict.reply))
         sent = verdict.forward
@@ -396,9 +409,9 @@ class Hub:
             if ctx is not None:
                 targets = [(self._client(ctx)[1], ctx.request_id)]
         for client, related in targets:
-            state = client.states.get(server) or SessionState(server=server, identity=client.identity)
+            state, chain = self._leg(client, server)
             msg = Message({"jsonrpc": "2.0", "method": method, "params": body}, at=self.clock())
-            verdict = self.chain.server_notification(msg, state)
+            verdict = chain.server_notification(msg, state)
             if verdict.forward is None or client.session is None:
                 continue
             try:

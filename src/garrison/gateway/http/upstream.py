@@ -22,7 +22,7 @@ import anyio
 from mcp.shared.dispatcher import CallOptions, DispatchContext, ProgressFnT
 from mcp.shared.exceptions import MCPError
 from mcp.shared.transport_context import TransportContext
-from mcp_types import CONNECTION_CLOSED
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 from garrison import __version__
@@ -43,6 +43,20 @@ CLIENT_CAPABILITIES: dict[str, Any] = {
 }
 
 
+STARTUP_TIMEOUT = 30.0
+"""Seconds an upstream gets to answer ``initialize`` (at least; a longer per-upstream timeout applies)."""
+
+
+def _describe(err: BaseException) -> str:
+    """One line for ``/healthz`` and notices: the first real error inside task-group wrappers."""
+    while isinstance(err, BaseExceptionGroup) and err.exceptions:
+        err = err.exceptions[0]
+    if isinstance(err, MCPError):
+        return f"handshake failed: {err.error.message}"
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 class Upstream:
     """Connects, handshakes, relays and reconnects. ``on_request``/``on_notify`` receive what the upstream
     sends (``(upstream, method, params)``); ``on_state`` hears every status change."""
@@ -58,6 +72,7 @@ class Upstream:
         self.capabilities: Mapping[str, Any] = {}
         self.server_info: Mapping[str, Any] = {}
         self.protocol_version: str | None = None
+        self.instructions: str | None = None
         self._on_request = on_request
         self._on_notify = on_notify
         self._on_state = on_state
@@ -91,6 +106,9 @@ class Upstream:
             if err.error.code == CONNECTION_CLOSED:
                 raise MCPError(CONNECTION_CLOSED, f"upstream {self.name!r} closed before answering {method!r}",
                                {"server": self.name}) from None
+            if err.error.code == REQUEST_TIMEOUT:
+                raise MCPError(REQUEST_TIMEOUT, f"upstream {self.name!r} did not answer {method!r} within "
+                               f"{self.config.timeout:g} s", {"server": self.name}) from None
             raise
         return result
 
@@ -145,11 +163,13 @@ class Upstream:
             init = {"protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": CLIENT_CAPABILITIES,
                     "clientInfo": {"name": "garrison-gateway", "version": __version__}}
             result = await dispatcher.send_raw_request(
-                "initialize", init, {"timeout": self.config.timeout, "cancel_on_abandon": False})
+                "initialize", init, {"timeout": max(self.config.timeout, STARTUP_TIMEOUT), "cancel_on_abandon": False})
             await dispatcher.notify("notifications/initialized", None)
             caps, info = result.get("capabilities"), result.get("serverInfo")
             self.capabilities = caps if isinstance(caps, dict) else {}
             self.server_info = info if isinstance(info, dict) else {}
+            instructions = result.get("instructions")
+            self.instructions = instructions if isinstance(instructions, str) else None
             version = result.get("protocolVersion")
             self.protocol_version = version if isinstance(version, str) else None
             self._dispatcher = dispatcher
@@ -165,10 +185,8 @@ class Upstream:
             try:
                 await self._session()
                 error = "the connection ended"
-            except MCPError as err:
-                error = f"handshake failed: {err.error.message}"
             except Exception as err:
-                error = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+                error = _describe(err)
             except BaseException:
                 self._dispatcher = None
                 self.status = "stopped"

@@ -20,12 +20,16 @@ on two servers (the same server configured twice) are low.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import ClassVar, Literal
 
 from garrison.analysis.capabilities import name_tokens, split_words
+from garrison.analysis.definitions import MAX_TEXT_CHARS as SHARED_MAX_CHARS
+from garrison.analysis.definitions import revealed
 from garrison.analysis.normalize import reveal
 from garrison.model import CheckInfo, Definition, Evidence, Finding, ServerSnapshot, Severity
 from garrison.scanner.checks.interface import ScanContext
@@ -97,7 +101,9 @@ class NameRelation:
 
 def fold(name: str) -> str:
     """Case-, width- and look-alike-folded form of a name (``Ѕearch`` → ``search``)."""
-    return unicodedata.normalize("NFKC", reveal(name).text).casefold()
+    # The content checks reveal every name too; the shared cache reveals each one once per scan.
+    shown = revealed(name) if len(name) <= SHARED_MAX_CHARS else reveal(name)
+    return unicodedata.normalize("NFKC", shown.text).casefold()
 
 
 def _stem(word: str) -> str:
@@ -215,19 +221,114 @@ def server_name_relation(a: str, b: str) -> NameRelation | None:
     return _relation(_Name.of(a, _SERVER_AFFIXES), _Name.of(b, _SERVER_AFFIXES), min_core=1)
 
 
+# --- candidate pairs ---
+# Comparing every name with every other one is quadratic. Instead every name is filed under keys that any
+# related name shares with it, and only names that share a key are compared (with :func:`_relation`, so the
+# outcome is the same as comparing all pairs): the joined letters (``variant``), the sorted core words
+# (``same``, ``variant``, ``reordered``), the sorted core with one word left out (``stuffed``) and the core with
+# one position left open (``swapped``, ``typo``). Names that differ in one open position are typos only when the
+# two words are long enough and within the edit limit; a large bucket of such names is split further by the
+# spellings of the open word with up to ``limit`` letters deleted (two words within ``limit`` edits share one).
+
+LARGE_BUCKET = 32
+"""An open-position bucket with more names than this is split by spelling instead of compared pairwise."""
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` with up to ``depth`` letters deleted, in every way."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def _word_limit(length: int) -> int:
+    """The typo limit of :func:`_relation` for a word of this length."""
+    return 0 if length < 5 else 1 if length < 10 else 2
+
+
+def _may_be_typo(x: str, y: str) -> bool:
+    limit = _word_limit(min(len(x), len(y)))
+    return limit > 0 and abs(len(x) - len(y)) <= limit
+
+
+def _candidate_pairs(names: Sequence[tuple[Hashable, _Name]], min_core: int = 2) -> list[tuple[int, int]]:
+    """``(i, j)``, ``i < j``, of every pair of names that may be related, in the order of a pairwise loop.
+
+    ``names`` pairs each name with a group; names of one group are never paired (one server's own tools).
+    """
+    buckets: dict[Hashable, list[int]] = {}
+    open_buckets: dict[tuple[int, int, tuple[str, ...]], list[int]] = {}
+    for i, (_, name) in enumerate(names):
+        core = name.core
+        size = len(core)
+        # The joined letters, the sorted core words, and the sorted core words with one left out.
+        keys: set[Hashable] = {name.joined, tuple(sorted(core))}
+        for pos in range(size):
+            rest = core[:pos] + core[pos + 1:]
+            if size > min_core:
+                keys.add(tuple(sorted(rest)))
+            open_buckets.setdefault((size, pos, rest), []).append(i)
+        for key in keys:
+            buckets.setdefault(key, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) > 1:
+            _pair_up(names, members, pairs)
+    for (length, pos, _), members in open_buckets.items():
+        if len(members) < 2:
+            continue
+        if length >= 3:  # any two names differing in one of three or more words (``swapped``)
+            _pair_up(names, members, pairs)
+        elif len(members) <= LARGE_BUCKET:
+            for n, i in enumerate(members):
+                x = names[i][1].core[pos]
+                pairs.update((i, j) for j in members[n + 1:]
+                             if names[j][0] != names[i][0] and _may_be_typo(x, names[j][1].core[pos]))
+        else:
+            spelled: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                word = names[i][1].core[pos]
+                if depth := _word_limit(len(word)):
+                    for spelling in _deletions(word, depth):
+                        spelled[spelling].append(i)
+            for group in spelled.values():
+                _pair_up(names, group, pairs)
+    return sorted(pairs)
+
+
+def _pair_up(names: Sequence[tuple[Hashable, _Name]], members: Sequence[int], pairs: set[tuple[int, int]]) -> None:
+    for n, i in enumerate(members):
+        group = names[i][0]
+        pairs.update((i, j) for j in members[n + 1:] if names[j][0] != group)
+
+
 # --- definitions ---
 
 def _words(defn: Definition) -> frozenset[str]:
     return frozenset(_stem(w) for w in split_words(defn.description) if w not in _STOP)
 
 
+class _Words(dict[int, frozenset[str]]):
+    """:func:`_words` of each definition, worked out once per scan (keyed by object identity: the scan holds
+    every definition for its whole run)."""
+
+    def of(self, defn: Definition) -> frozenset[str]:
+        found = self.get(id(defn))
+        if found is None:
+            found = self[id(defn)] = _words(defn)
+        return found
+
+
 Likeness = Literal["identical", "copied", "similar", "different"]
 
 
-def _likeness(a: Definition, b: Definition) -> Likeness:
+def _likeness(a: Definition, b: Definition, words: _Words) -> Likeness:
     if dict(a.raw) == dict(b.raw):
         return "identical"
-    wa, wb = _words(a), _words(b)
+    wa, wb = words.of(a), words.of(b)
     union = wa | wb
     if not union:
         return "different"
@@ -241,9 +342,9 @@ def _likeness(a: Definition, b: Definition) -> Likeness:
     return "similar" if jaccard >= 0.4 else "different"
 
 
-def _has_additions(base: Definition, copy: Definition) -> bool:
+def _has_additions(base: Definition, copy: Definition, words: _Words) -> bool:
     """``copy`` says everything ``base`` says and more, or says the same and takes extra parameters."""
-    wa, wb = _words(base), _words(copy)
+    wa, wb = words.of(base), words.of(copy)
     if wa < wb:
         return True
     return wa == wb and set(base.parameters()) < set(copy.parameters())
@@ -273,17 +374,17 @@ class CollisionsCheck:
 
     def run(self, ctx: ScanContext) -> Iterable[Finding]:
         if ctx.reference_names:
-            reference = ctx.reference_names
+            reference = _Reference.of(tuple(ctx.reference_names))
         else:
             from garrison.scanner.data import reference_server_names
 
-            reference = reference_server_names()
-        known = {fold(n) for n in reference}
+            reference = _Reference.of(tuple(reference_server_names()))
         servers = ctx.servers
+        known = {s.name for s in servers if fold(s.name) in reference.known}
         server_blame = self._server_pairs(servers, known)
         overlapping: set[tuple[str, str]] = set()
         yield from self._tool_findings(servers, known, server_blame, overlapping)
-        yield from self._server_findings(servers, known, server_blame, overlapping)
+        yield from self._server_findings(servers, reference, server_blame, overlapping)
 
     # Server pairs: which of two look-alike configured servers is the variant.
     @staticmethod
@@ -291,14 +392,15 @@ class CollisionsCheck:
         servers: Sequence[ServerSnapshot], known: set[str]
     ) -> dict[tuple[str, str], tuple[NameRelation, int | None]]:
         out: dict[tuple[str, str], tuple[NameRelation, int | None]] = {}
-        for i, a in enumerate(servers):
-            for b in servers[i + 1:]:
-                rel = server_name_relation(a.name, b.name)
-                if rel is None or rel.kind == "same":
-                    continue
-                a_known, b_known = fold(a.name) in known, fold(b.name) in known
-                blame = 1 if a_known and not b_known else 0 if b_known and not a_known else rel.longer
-                out[(a.name, b.name)] = (rel, blame)
+        names = [(i, _Name.of(s.name, _SERVER_AFFIXES)) for i, s in enumerate(servers)]
+        for i, j in _candidate_pairs(names, min_core=1):
+            a, b = servers[i], servers[j]
+            rel = _relation(names[i][1], names[j][1], min_core=1)
+            if rel is None or rel.kind == "same":
+                continue
+            a_known, b_known = a.name in known, b.name in known
+            blame = 1 if a_known and not b_known else 0 if b_known and not a_known else rel.longer
+            out[(a.name, b.name)] = (rel, blame)
         return out
 
     def _tool_findings(
@@ -309,24 +411,26 @@ class CollisionsCheck:
         items = [_Item(s, d, _Name.of(d.name)) for s in servers for d in s.tools + s.prompts]
         if len(items) > MAX_DEFINITIONS:
             items = items[:MAX_DEFINITIONS]
-        for i, a in enumerate(items):
-            for b in items[i + 1:]:
-                if a.server.name == b.server.name or a.defn.kind != b.defn.kind:
-                    continue
-                rel = _relation(a.name, b.name)
-                if rel is None:
-                    continue
-                for finding in self._pair(a, b, rel, known, server_blame):
-                    original = b.server.name if finding.server == a.server.name else a.server.name
-                    overlapping.add((finding.server, original))
-                    yield finding
+        words = _Words()
+        names = [((item.server.name, item.defn.kind), item.name) for item in items]
+        for i, j in _candidate_pairs(names):
+            a, b = items[i], items[j]
+            if a.server.name == b.server.name or a.defn.kind != b.defn.kind:
+                continue
+            rel = _relation(a.name, b.name)
+            if rel is None:
+                continue
+            for finding in self._pair(a, b, rel, known, server_blame, words):
+                original = b.server.name if finding.server == a.server.name else a.server.name
+                overlapping.add((finding.server, original))
+                yield finding
 
     @staticmethod
     def _pair(
         a: _Item, b: _Item, rel: NameRelation, known: set[str],
-        server_blame: dict[tuple[str, str], tuple[NameRelation, int | None]],
+        server_blame: dict[tuple[str, str], tuple[NameRelation, int | None]], words: _Words,
     ) -> Iterator[Finding]:
-        likeness = _likeness(a.defn, b.defn)
+        likeness = _likeness(a.defn, b.defn, words)
         if rel.kind in ("stuffed", "swapped") and likeness == "different":
             return
         if likeness == "identical":
@@ -341,7 +445,7 @@ class CollisionsCheck:
             severity = Severity.LOW if a.name.generic and b.name.generic else Severity.MEDIUM
         pair = server_blame.get((a.server.name, b.server.name))
         flipped = server_blame.get((b.server.name, a.server.name))
-        a_known, b_known = fold(a.server.name) in known, fold(b.server.name) in known
+        a_known, b_known = a.server.name in known, b.server.name in known
         blame: int | None
         if pair is not None and pair[1] is not None:
             blame = pair[1]
@@ -351,9 +455,9 @@ class CollisionsCheck:
             blame = 1 if a_known else 0
         elif rel.kind in ("variant", "stuffed") and rel.longer is not None:
             blame = rel.longer
-        elif _has_additions(a.defn, b.defn):
+        elif _has_additions(a.defn, b.defn, words):
             blame = 1
-        elif _has_additions(b.defn, a.defn):
+        elif _has_additions(b.defn, a.defn, words):
             blame = 0
         else:
             blame = None
@@ -379,7 +483,7 @@ class CollisionsCheck:
 
     @staticmethod
     def _server_findings(
-        servers: Sequence[ServerSnapshot], known: set[str],
+        servers: Sequence[ServerSnapshot], reference: _Reference,
         server_blame: dict[tuple[str, str], tuple[NameRelation, int | None]],
         overlapping: set[tuple[str, str]],
     ) -> Iterator[Finding]:
@@ -404,9 +508,9 @@ class CollisionsCheck:
                 )
         for name, server in by_name.items():
             for own in _server_names(server):
-                if fold(own) in known and own.isascii():
+                if fold(own) in reference.known and own.isascii():
                     continue
-                match = _closest_reference(own, known)
+                match = reference.closest(own)
                 if match is None:
                     continue
                 yield SQUATS_REFERENCE.finding(
@@ -417,21 +521,72 @@ class CollisionsCheck:
                 )
 
 
-def _closest_reference(name: str, known: set[str]) -> str | None:
-    """A well-known name that ``name`` is a typo or look-alike of (not a mere re-spelling: users write server
-    keys with their own case and separators)."""
-    mine = _Name.of(name, _SERVER_AFFIXES)
-    homoglyph = not name.isascii() and mine.folded.isascii()
-    for ref in sorted(known):
-        other = _Name.of(ref, _SERVER_AFFIXES)
-        if mine.joined == other.joined:
-            if homoglyph:
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """The well-known server names of a scan, folded, and indexed for :meth:`closest`.
+
+    A name within ``limit`` edits of a reference name contains one of the reference's ``2 * limit + 1``
+    segments unchanged (an edit touches at most two of them), shifted by at most ``limit`` letters: only
+    reference names sharing such a segment are compared.
+    """
+
+    known: frozenset[str]
+    ordered: tuple[tuple[str, _Name], ...]
+    """``(folded name, parsed name)`` in name order."""
+    by_joined: dict[str, tuple[int, ...]]
+    segments: dict[int, dict[str, tuple[tuple[int, int, int], ...]]]
+    """Segment length → segment → ``(position in ordered, offset, typo limit of that name)``."""
+
+    @staticmethod
+    def of(names: tuple[str, ...]) -> _Reference:
+        return _reference(names)
+
+    def closest(self, name: str) -> str | None:
+        """A well-known name that ``name`` is a typo or look-alike of (not a mere re-spelling: users write
+        server keys with their own case and separators)."""
+        mine = _Name.of(name, _SERVER_AFFIXES)
+        homoglyph = not name.isascii() and mine.folded.isascii()
+        joined = mine.joined
+        candidates = set(self.by_joined.get(joined, ()))
+        if _typo_limit(len(joined)):
+            for length, table in self.segments.items():
+                for at in range(len(joined) - length + 1):
+                    found = table.get(joined[at:at + length])
+                    if found:
+                        candidates.update(i for i, offset, limit in found if -limit <= at - offset <= limit)
+        for i in sorted(candidates):
+            ref, other = self.ordered[i]
+            if joined == other.joined:
+                if homoglyph:
+                    return ref
+                continue
+            limit = _typo_limit(min(len(joined), len(other.joined)))
+            if limit and _distance(joined, other.joined, limit) <= limit:
                 return ref
-            continue
-        limit = _typo_limit(min(len(mine.joined), len(other.joined)))
-        if limit and _distance(mine.joined, other.joined, limit) <= limit:
-            return ref
-    return None
+        return None
+
+
+def _segments(word: str, count: int) -> Iterator[tuple[int, str]]:
+    bounds = [round(k * len(word) / count) for k in range(count + 1)]
+    for lo, hi in pairwise(bounds):
+        yield lo, word[lo:hi]
+
+
+@lru_cache(maxsize=8)
+def _reference(names: tuple[str, ...]) -> _Reference:
+    known = frozenset(fold(n) for n in names)
+    ordered = tuple((ref, _Name.of(ref, _SERVER_AFFIXES)) for ref in sorted(known))
+    by_joined: dict[str, list[int]] = defaultdict(list)
+    segments: dict[int, dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for i, (_, name) in enumerate(ordered):
+        by_joined[name.joined].append(i)
+        if limit := _typo_limit(len(name.joined)):
+            for offset, segment in _segments(name.joined, 2 * limit + 1):
+                segments[len(segment)][segment].append((i, offset, limit))
+    return _Reference(
+        known, ordered, {k: tuple(v) for k, v in by_joined.items()},
+        {n: {k: tuple(v) for k, v in table.items()} for n, table in segments.items()},
+    )
 
 
 CHECK = CollisionsCheck()

@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from garrison.analysis.capabilities import name_tokens
-from garrison.analysis.normalize import reveal
+from garrison.analysis.definitions import MAX_TEXT_CHARS as SHARED_MAX_CHARS
+from garrison.analysis.definitions import revealed
+from garrison.analysis.normalize import Revealed, reveal
 from garrison.model import CheckInfo, Evidence, Finding, ServerSnapshot, Severity, iter_texts
 from garrison.scanner.checks.interface import ScanContext
 
@@ -81,9 +83,51 @@ class _Owner:
 
 
 @dataclass(frozen=True, slots=True)
+class _Word:
+    """What one identifier can name, worked out once per scan: ``tools`` lists ``(prefix, key, owners)`` for
+    each reading of the word that names a tool, in the order they are tried; ``servers`` the servers its
+    tokens name."""
+
+    tokens: tuple[str, ...]
+    tools: tuple[tuple[tuple[str, ...], tuple[str, ...], frozenset[_Owner]], ...]
+    servers: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class _Index:
     tools: dict[tuple[str, ...], frozenset[_Owner]]
     servers: dict[tuple[str, ...], frozenset[str]]
+    endings: tuple[str, ...] = ()
+    """The last word of every tool and server key: an identifier (lower-cased) that ends with none of them
+    names nothing, since its last word ends it."""
+    words: dict[str, _Word | None] = field(default_factory=dict)
+    """Identifier → :class:`_Word` (``None`` when it names nothing), filled as texts are read."""
+
+    def word(self, word: str) -> _Word | None:
+        if word in self.words:
+            return self.words[word]
+        found = self.words[word] = self._resolve(word) if word.lower().endswith(self.endings) else None
+        return found
+
+    def _resolve(self, word: str) -> _Word | None:
+        pieces = [p for p in re.split(r"[./]|__", word) if p]
+        tokens = name_tokens(word)
+        candidates: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((), tokens)]
+        if len(pieces) > 1:
+            candidates.append((name_tokens(".".join(pieces[:-1])), name_tokens(pieces[-1])))
+        candidates.extend((tokens[:n], tokens[n:]) for n in range(1, len(tokens)) if tokens[:n] in self.servers)
+        tools = []
+        for prefix, key in candidates:
+            owners = self.tools.get(key)
+            if not owners:
+                continue
+            if prefix:
+                named = {s for p in (prefix, prefix[1:] if prefix[:1] == ("mcp",) else prefix)
+                         for s in self.servers.get(p, ())}
+                owners = frozenset(o for o in owners if o.server in named) or owners
+            tools.append((prefix, key, owners))
+        servers = self.servers.get(tokens, frozenset())
+        return _Word(tokens, tuple(tools), servers) if tools or servers else None
 
 
 def _build_index(servers: Sequence[ServerSnapshot]) -> _Index:
@@ -102,7 +146,9 @@ def _build_index(servers: Sequence[ServerSnapshot]) -> _Index:
             key = name_tokens(n)
             if key and sum(map(len, key)) >= 4:
                 names[key].add(s.name)
-    return _Index({k: frozenset(v) for k, v in tools.items()}, {k: frozenset(v) for k, v in names.items()})
+    endings = tuple(sorted({key[-1] for key in (*tools, *names)}))
+    return _Index({k: frozenset(v) for k, v in tools.items()}, {k: frozenset(v) for k, v in names.items()},
+                  endings)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -152,32 +198,31 @@ class _Mention:
 
 
 def _mentions(text: str, index: _Index) -> Iterator[_Mention]:
-    for m in _IDENT.finditer(text[:MAX_TEXT_CHARS]):
-        word = m.group(0)
-        pieces = [p for p in re.split(r"[./]|__", word) if p]
-        candidates: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-        tokens = name_tokens(word)
-        candidates.append(((), tokens))
-        if len(pieces) > 1:
-            candidates.append((name_tokens(".".join(pieces[:-1])), name_tokens(pieces[-1])))
-        splits = range(1, len(tokens))
-        candidates.extend((tokens[:n], tokens[n:]) for n in splits if tokens[:n] in index.servers)
-        for prefix, key in candidates:
-            owners = index.tools.get(key)
-            if not owners:
-                continue
-            if prefix:
-                named = {s for p in (prefix, prefix[1:] if prefix[:1] == ("mcp",) else prefix)
-                         for s in index.servers.get(p, ())}
-                owners = frozenset(o for o in owners if o.server in named) or owners
-            elif len(key) == 1 and not _marked_as_tool(text, m.start(), m.end()):
+    scope = text[:MAX_TEXT_CHARS]
+    naming = {ident for ident in set(_IDENT.findall(scope)) if index.word(ident) is not None}
+    if not naming:
+        return
+    for m in _IDENT.finditer(scope):
+        if m.group(0) not in naming:
+            continue
+        word = index.word(m.group(0))
+        if word is None:
+            continue
+        for prefix, key, owners in word.tools:
+            if not prefix and len(key) == 1 and not _marked_as_tool(text, m.start(), m.end()):
                 continue
             yield _Mention(m.start(), m.end(), owners=owners)
             break
         else:
-            servers = index.servers.get(tokens)
-            if servers and _marked_as_server(text, m.start(), m.end(), tokens):
-                yield _Mention(m.start(), m.end(), server_names=servers)
+            if word.servers and _marked_as_server(text, m.start(), m.end(), word.tokens):
+                yield _Mention(m.start(), m.end(), server_names=word.servers)
+
+
+def _reveal(text: str) -> Revealed:
+    """``reveal(text[:MAX_TEXT_CHARS])``, shared with the content checks when the text is short enough."""
+    if len(text) <= min(MAX_TEXT_CHARS, SHARED_MAX_CHARS):
+        return revealed(text)
+    return reveal(text[:MAX_TEXT_CHARS])
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,10 +258,10 @@ class ShadowingCheck:
         found = list(_mentions(text, index))
         decoded: str | None = None
         if not found:
-            revealed = reveal(text[:MAX_TEXT_CHARS])
-            if revealed.changed:
-                found = list(_mentions(revealed.text, index))
-                decoded, text = revealed.text, revealed.text
+            shown = _reveal(text)
+            if shown.changed:
+                found = list(_mentions(shown.text, index))
+                decoded, text = shown.text, shown.text
         me = site.server.name
         tool_refs: dict[str, bool] = {}
         server_refs: dict[str, bool] = {}

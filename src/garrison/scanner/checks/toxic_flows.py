@@ -18,7 +18,7 @@ high; a sink with a fixed destination makes it medium.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from garrison.analysis.capabilities import Capability, CapabilityReason, explain_tool
@@ -64,13 +64,17 @@ class _Tool:
     name: str
     ref: str
     reasons: tuple[CapabilityReason, ...]
+    capabilities: frozenset[Capability] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "capabilities", frozenset(r.capability for r in self.reasons))
 
     @property
     def related(self) -> str:
         return f"{self.server}/{self.ref}"
 
     def has(self, capability: Capability) -> bool:
-        return any(r.capability == capability for r in self.reasons)
+        return capability in self.capabilities
 
     def why(self, capability: Capability) -> str:
         for r in self.reasons:

@@ -49,3 +49,19 @@ SELECT hash FROM events WHERE chain_pos = :pos;
 DELETE FROM events
 WHERE (time < :cutoff OR seq IN (SELECT seq FROM events ORDER BY time, seq LIMIT :excess))
   AND (chain_pos IS NULL OR chain_pos <= :keep_until);
+
+-- Deferred index building for bulk imports (garrison.store.events_bulk).
+-- name: deferrable_indexes
+SELECT name, sql FROM sqlite_master
+WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'
+ORDER BY name;
+
+-- name: deferred_get
+SELECT value FROM store_meta WHERE key = 'deferred_indexes';
+
+-- name: deferred_set
+INSERT INTO store_meta (key, value) VALUES ('deferred_indexes', ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+
+-- name: deferred_clear
+DELETE FROM store_meta WHERE key = 'deferred_indexes';
