@@ -34,7 +34,7 @@ from garrison.store import open_store
 from garrison.store.events import MAX_EVENT_BYTES, EventQuery, compile_filter, normalise_batch, take
 from garrison.store.events_sql import Translation, event_of_row, translate
 from garrison.store.migrate import migrations, split_statements
-from garrison.store.sqlite import SqliteStore
+from garrison.store.sqlite import FETCH, SqliteStore
 
 PROCESS = LogSource("windows", "process_creation")
 NETWORK = LogSource("windows", "network_connection")
@@ -240,11 +240,15 @@ def before(events: list[Event], batch: int, path: Path) -> float:
         plan = translate(query, count=count)
 
         def run(plan: Translation = plan, query: EventQuery = query, count: bool = count) -> int:
-            rows = conn.execute(plan.sql, plan.params)
+            cursor = conn.execute(plan.sql, plan.params)
+            if plan.exact and count:
+                return int(cursor.fetchone()[0])
+            # Read as the store reads: batches of FETCH rows, each decoded into an Event.
+            events = map(event_of_row, (row for batch in iter(lambda: cursor.fetchmany(FETCH), []) for row in batch))
             if plan.exact:
-                return int(rows.fetchone()[0]) if count else sum(1 for _ in rows)
+                return sum(1 for _ in events)
             accept = compile_filter(plan.filter)
-            return sum(1 for _ in take((e for e in map(event_of_row, rows) if accept(e)), query.limit))
+            return sum(1 for _ in take((e for e in events if accept(e)), query.limit))
 
         wall, _, found = _clock(run)
         _query_line(label, found, wall)

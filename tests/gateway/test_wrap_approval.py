@@ -76,7 +76,7 @@ def test_accepted_call_is_forwarded(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("answer", [types.ElicitResult(action="decline"), types.ElicitResult(action="cancel"),
+@pytest.mark.parametrize("answer", [types.ElicitResult(action="decline"),
                                     types.ElicitResult(action="accept", content={"approve": False})])
 def test_declined_call_is_refused(tmp_path: Path, answer: types.ElicitResult) -> None:
     seen = anyio.run(ask_session, wrapped(tmp_path), answer)
@@ -105,6 +105,7 @@ def test_answers_are_read_strictly() -> None:
     assert approval_outcome(response({"action": "accept", "content": {"approve": "yes"}}), 5)[0] is False
     assert approval_outcome(response({"action": "accept"}), 5)[0] is False
     assert approval_outcome(response({"action": "decline"}), 5) == (False, "the person answered decline")
+    assert approval_outcome(response({"action": "cancel"}), 5) == (False, "the person answered cancel")
     assert approval_outcome(None, 5) == (False, "no answer from the person within 5 s")
     error = Message({"jsonrpc": "2.0", "id": "garrison-1", "error": {"code": -32601, "message": "no"}})
     assert approval_outcome(error, 5) == (False, "the client could not ask: no")

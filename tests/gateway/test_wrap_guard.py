@@ -69,10 +69,14 @@ async def outcome(call: Any) -> Any:
         return err
 
 
-async def fetch_all(params: StdioServerParameters) -> dict[str, Any]:
+async def session(params: StdioServerParameters) -> dict[str, Any]:
+    """Every page fetched, and three uploads: an SSH key, a token, plain text."""
     async with Client(params, mode="legacy") as client:
-        return {which: await outcome(client.call_tool("fetch_page", {"which": which}))
+        seen = {which: await outcome(client.call_tool("fetch_page", {"which": which}))
                 for which in ("clean", "injected", "secret")}
+        for which, body in (("key", KEY), ("token", f"auth {TOKEN}"), ("plain", "meeting at 10")):
+            seen[f"upload {which}"] = await outcome(client.call_tool("upload", {"name": "notes", "body": body}))
+        return seen
 
 
 def texts(result: Any) -> list[str]:
@@ -80,8 +84,8 @@ def texts(result: Any) -> list[str]:
     return [item.text for item in result.content]
 
 
-def test_redact_is_the_default(pages: list[str], tmp_path: Path) -> None:
-    seen = anyio.run(fetch_all, wrapped(pages, tmp_path))
+def test_defaults_redact_outputs_and_block_secrets_in_arguments(pages: list[str], tmp_path: Path) -> None:
+    seen = anyio.run(session, wrapped(pages, tmp_path))
     assert texts(seen["clean"]) == ["Quarterly revenue rose 4% to 1.2M EUR; refunds fell to 0.8% of orders."]
     injected = texts(seen["injected"])
     assert len(injected) == 1
@@ -92,9 +96,20 @@ def test_redact_is_the_default(pages: list[str], tmp_path: Path) -> None:
     assert secret[0].startswith("Build log: pushed with token [REDACTED:")
     assert secret[0].endswith("to origin; 3 files changed.")
 
+    for which in ("key", "token"):
+        refused = seen[f"upload {which}"]
+        assert isinstance(refused, MCPError), which
+        assert refused.error.code == -32010
+        assert "blocked by the content guard" in refused.error.message
+        assert "arguments.body" in refused.error.message
+        assert TOKEN not in str(refused.error.message) + str(refused.error.data)
+        assert "b3BlbnNzaC1rZXkt" not in str(refused.error.message) + str(refused.error.data)
+    assert "GA101" in seen["upload key"].error.message
+    assert texts(seen["upload plain"]) == ["stored notes (13 bytes)"]
+
 
 def test_flag_keeps_the_output_and_adds_a_warning(pages: list[str], tmp_path: Path) -> None:
-    seen = anyio.run(fetch_all, wrapped(pages, tmp_path, "--guard-outputs", "flag"))
+    seen = anyio.run(session, wrapped(pages, tmp_path, "--guard-outputs", "flag", "--guard-arguments", "flag"))
     assert len(texts(seen["clean"])) == 1
     injected = texts(seen["injected"])
     assert len(injected) == 2
@@ -102,10 +117,12 @@ def test_flag_keeps_the_output_and_adds_a_warning(pages: list[str], tmp_path: Pa
     assert injected[1].startswith("[garrison] warning:")
     assert "GO101" in injected[1]
     assert TOKEN in texts(seen["secret"])[0]
+    assert texts(seen["upload key"])[0].startswith("stored notes")  # arguments flagged, not blocked
+    assert texts(seen["upload token"])[0].startswith("stored notes")
 
 
 def test_block_replaces_the_result_with_an_error(pages: list[str], tmp_path: Path) -> None:
-    seen = anyio.run(fetch_all, wrapped(pages, tmp_path, "--guard-outputs", "block"))
+    seen = anyio.run(session, wrapped(pages, tmp_path, "--guard-outputs", "block"))
     assert len(texts(seen["clean"])) == 1
     for which in ("injected", "secret"):
         refused = seen[which]
@@ -114,32 +131,3 @@ def test_block_replaces_the_result_with_an_error(pages: list[str], tmp_path: Pat
         assert "withheld by the content guard" in refused.error.message
         assert TOKEN not in refused.error.message
     assert "GO101" in seen["injected"].error.message
-
-
-async def upload_all(params: StdioServerParameters) -> dict[str, Any]:
-    async with Client(params, mode="legacy") as client:
-        return {
-            "key": await outcome(client.call_tool("upload", {"name": "notes", "body": KEY})),
-            "token": await outcome(client.call_tool("upload", {"name": "notes", "body": f"auth {TOKEN}"})),
-            "plain": await outcome(client.call_tool("upload", {"name": "notes", "body": "meeting at 10"})),
-        }
-
-
-def test_secrets_in_arguments_are_blocked_without_echoing_them(pages: list[str], tmp_path: Path) -> None:
-    seen = anyio.run(upload_all, wrapped(pages, tmp_path))
-    for which in ("key", "token"):
-        refused = seen[which]
-        assert isinstance(refused, MCPError), which
-        assert refused.error.code == -32010
-        assert "blocked by the content guard" in refused.error.message
-        assert "arguments.body" in refused.error.message
-        assert TOKEN not in str(refused.error.message) + str(refused.error.data)
-        assert "b3BlbnNzaC1rZXkt" not in str(refused.error.message) + str(refused.error.data)
-    assert "GA101" in seen["key"].error.message
-    assert texts(seen["plain"]) == ["stored notes (13 bytes)"]
-
-
-def test_flagged_arguments_go_through_when_set_to_flag(pages: list[str], tmp_path: Path) -> None:
-    seen = anyio.run(upload_all, wrapped(pages, tmp_path, "--guard-arguments", "flag"))
-    assert not isinstance(seen["key"], MCPError)
-    assert not isinstance(seen["token"], MCPError)

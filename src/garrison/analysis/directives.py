@@ -549,7 +549,6 @@ def _lower(text: str) -> str:
 
 
 _GATE_LIST = tuple((name, 1 << i, gate[0]) for i, (name, gate) in enumerate(_GATES.items()))
-_NONE: list[re.Match[str]] = []
 
 
 def _matches(active: int, sentence: str) -> dict[str, list[re.Match[str]]]:
@@ -695,7 +694,7 @@ def _sentence_directives(original: str, sentence: str, offset: int, scope: Scope
         return found
 
     def find(*names: str) -> list[re.Match[str]]:
-        return [m for name in names for m in hits.get(name, _NONE)]
+        return [m for name in names for m in hits.get(name, ())]
 
     paths = _out_of_scope(find("path"), scope)
     nouns = _out_of_scope([*find("noun", "secret_name"), *_personal(find("personal"), scope)], scope)
