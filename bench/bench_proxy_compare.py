@@ -4,7 +4,8 @@ In one run, against the same stdio echo server (``tests/gateway_http/fixtures/ec
 ``tools/call`` throughput (calls/s) at 1, 8 and 32 concurrent client sessions and the p50/p99 latency of each
 call through:
 
-- direct stdio (baseline; one session, latency only) and ``garrison wrap`` over stdio (one session);
+- direct stdio (baseline; one session, latency only) and ``garrison wrap`` over stdio (pins on first use,
+  content guard, sanitising, audit trail; one session), their calls interleaved one by one;
 - ``mcp-proxy`` (installed into ``.venv-bench`` by ``scripts/install-bench-tools``), streamable HTTP;
 - ``garrison gateway`` with its defaults plus a lockfile pinned on first use (pins, content guard,
   sanitising and call records on), streamable HTTP, bearer token.
@@ -139,47 +140,78 @@ async def over_http(base: str, tool: str, sessions: int, calls: int, auth: bool)
     return sessions * calls / elapsed, latencies, wrong
 
 
-async def over_stdio(command: list[str], calls: int) -> tuple[list[float], int]:
-    """One stdio session, ``calls`` sequential calls: (latencies in s, wrong answers)."""
-    proc = await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-                                                limit=1 << 24)
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
+class StdioSession:
+    """A lean stdio MCP client: one JSON-RPC line out, read lines until the matching response."""
 
-    async def request(msg_id: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        stdin.write(orjson.dumps({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}) + b"\n")
-        await stdin.drain()
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.next_id = 0
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def open(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL, limit=1 << 24)
+        await self.request("initialize", INIT)
+        self._write({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        await self.request("tools/list", {})
+
+    def _write(self, body: dict[str, Any]) -> None:
+        assert self.proc is not None
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(orjson.dumps(body) + b"\n")
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.next_id += 1
+        self._write({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        await self.proc.stdin.drain()
         while True:
-            line = await asyncio.wait_for(stdout.readline(), STARTUP_S)
+            line = await asyncio.wait_for(self.proc.stdout.readline(), STARTUP_S)
             if not line:
-                raise SystemExit(f"{command!r} closed stdout")
+                raise SystemExit(f"{self.command!r} closed stdout")
             frame: dict[str, Any] = orjson.loads(line)
-            if frame.get("id") == msg_id and "method" not in frame:
+            if frame.get("id") == self.next_id and "method" not in frame:
                 return frame
 
-    try:
-        await request(0, "initialize", INIT)
-        stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-        await request(1, "tools/list", {})
-        latencies: list[float] = []
-        wrong = 0
-        for call in range(calls):
-            token = f"0:{call}"
-            started = time.perf_counter()
-            frame = await request(call + 2, "tools/call", {"name": "echo", "arguments": {"text": token}})
-            latencies.append(time.perf_counter() - started)
-            content = frame.get("result", {}).get("content", [])
-            wrong += "".join(part.get("text", "") for part in content) != token
-        return latencies, wrong
-    finally:
-        stdin.close()
+    async def echo(self, text: str) -> str:
+        frame = await self.request("tools/call", {"name": "echo", "arguments": {"text": text}})
+        return "".join(part.get("text", "") for part in frame.get("result", {}).get("content", []))
+
+    async def close(self) -> None:
+        if self.proc is None:
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
         try:
-            await asyncio.wait_for(proc.wait(), 10)
+            await asyncio.wait_for(self.proc.wait(), 10)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def over_stdio(commands: list[list[str]], calls: int) -> list[tuple[list[float], int]]:
+    """One stdio session per command, ``calls`` calls each, interleaved call by call so that both see the
+    same machine load: per command (latencies in s, wrong answers)."""
+    sessions = [StdioSession(command) for command in commands]
+    latencies: list[list[float]] = [[] for _ in commands]
+    wrong = [0 for _ in commands]
+    try:
+        for session in sessions:
+            await session.open()
+        for call in range(calls):
+            for index, session in enumerate(sessions):
+                token = f"{index}:{call}"
+                started = time.perf_counter()
+                answer = await session.echo(token)
+                latencies[index].append(time.perf_counter() - started)
+                wrong[index] += answer != token
+    finally:
+        for session in sessions:
+            await session.close()
+    return list(zip(latencies, wrong, strict=True))
 
 
 def row(name: str, sessions: int, rate: float | None, latencies: list[float], wrong: int) -> Row:
@@ -212,12 +244,11 @@ def main() -> None:
     counts = [int(n) for n in args.sessions.split(",")]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        latencies, wrong = asyncio.run(over_stdio(ECHO, args.calls))
-        rows.append(row("direct stdio", 1, None, latencies, wrong))
         wrap = [sys.executable, "-m", "garrison", "wrap", "--lockfile", f"{tmp}/wrap.lock", "--db",
                 f"{tmp}/wrap.db", "--name", "bench", "--", *ECHO]
-        latencies, wrong = asyncio.run(over_stdio(wrap, args.calls))
-        rows.append(row("garrison wrap (stdio)", 1, None, latencies, wrong))
+        stdio = asyncio.run(over_stdio([ECHO, wrap], args.calls))
+        for name, (latencies, wrong) in zip(("direct stdio", "garrison wrap (stdio)"), stdio, strict=True):
+            rows.append(row(name, 1, None, latencies, wrong))
         with mcp_proxy() as proxy, garrison_gateway(Path(tmp)) as gateway:
             for sessions in counts:
                 rate, latencies, wrong = anyio.run(over_http, proxy, "echo", sessions, args.calls, False)

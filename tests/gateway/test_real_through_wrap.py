@@ -180,6 +180,7 @@ def test_real_server_is_identical_through_wrap(name: str, tmp_path: Path) -> Non
     case = CASES[name]
     case.prepare(workdir)
     server = server_for(name, workdir)
+    assert server.spec.command is not None
     command = [server.spec.command, *server.spec.args]
     lockfile = tmp_path / "garrison.lock"
     pinned = garrison("pin", "--name", name, "--lockfile", str(lockfile), "--no-store", "--", *command)

@@ -74,8 +74,26 @@ def server_scope(server: ServerSnapshot, tools: frozenset[str] | None = None) ->
     return make_scope(str(info.get("name") or server.name), "", title=title, server=server.name, tools=tools)
 
 
-def sites(server: ServerSnapshot) -> Iterator[Site]:
-    """Every string of ``server`` a model reads, with the scope it should be judged against."""
+_SITES: dict[int, tuple[ServerSnapshot, tuple[Site, ...]]] = {}
+"""Per-scan memo of :func:`sites` by snapshot identity (the snapshot is kept, so its id cannot be reused)."""
+
+
+def sites(server: ServerSnapshot) -> tuple[Site, ...]:
+    """Every string of ``server`` a model reads, with the scope it should be judged against.
+
+    Several checks read the same server; the list is built once per snapshot object.
+    """
+    hit = _SITES.get(id(server))
+    if hit is not None and hit[0] is server:
+        return hit[1]
+    if len(_SITES) >= _CACHE_SIZE:
+        _SITES.clear()
+    found = tuple(_iter_sites(server))
+    _SITES[id(server)] = (server, found)
+    return found
+
+
+def _iter_sites(server: ServerSnapshot) -> Iterator[Site]:
     tools = server_tools(server)
     if server.instructions:
         yield Site("server", "instructions", server.instructions, server_scope(server, tools))
@@ -99,6 +117,7 @@ def clear_caches() -> None:
     """Forget cached results (benchmarks measure cold runs; long-lived processes may free memory)."""
     revealed.cache_clear()
     _directives.cache_clear()
+    _SITES.clear()
     make_scope_cache_clear()
 
 
