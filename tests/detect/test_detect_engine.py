@@ -50,7 +50,8 @@ def test_alert_json_shape_and_attack() -> None:
         "rule": "r1", "title": "title r1", "severity": "critical", "attack": ["T1003.001"],
         "tactics": ["credential-access"],
         "events": [{"time": 1.5, "logsource": {"product": "windows", "category": "process_creation"},
-                    "fields": {"CommandLine": "rundll32 comsvcs.dll"}, "source": "garrison", "id": "f:3"}],
+                    "fields": {"CommandLine": "rundll32 comsvcs.dll"}, "source": "garrison", "id": "f:3",
+                    "links": {}}],
         "storyline": None,
     }
     assert alerts[0].severity is Severity.CRITICAL

@@ -529,6 +529,8 @@ class _Relay:
             if isinstance(versions, list) and versions and isinstance(versions[0], str):
                 self.session.protocol_version = versions[0]
             self.server_capabilities = result.get("capabilities")
+            instructions = result.get("instructions")
+            self.session.instructions = instructions if isinstance(instructions, str) else None
         elif request.method == "tools/list" and isinstance(result.get("tools"), list):
             names = frozenset(str(t.get("name")) for t in result["tools"] if isinstance(t, dict))
             paged = "cursor" in request.params
