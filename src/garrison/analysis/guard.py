@@ -141,13 +141,34 @@ def _clip(text: str, limit: int = 200) -> str:
     return visible if len(visible) <= limit else visible[: limit - 1] + "…"
 
 
-_NOTHING_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|<!--|%[0-9A-Fa-f]{2}|\\[ux]|&#|"
-                             r"[A-Za-z0-9+/_=-]{16}|[ \t]{40}|(?:[ \t]*\n){8}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_ESCAPE = re.compile(r"\\[ux]")
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/_=-]{16}")
+_BLANK_RUN = re.compile(r"[ \t]{40}")
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n){8}")
+
+
+def _nothing_hidden(text: str) -> bool:
+    """True when ``text`` is plain ASCII with nothing :func:`reveal` could decode or strip: no control
+    characters, comments, escapes, entities, encoded runs or padding. The cheap substring tests come first
+    and the regexes only run where their literal part occurs; without tabs, a run of blanks is a run of
+    spaces and a run of blank lines (none ending in a space) is a run of line breaks."""
+    if not text.isascii() or "<!--" in text or "&#" in text or _CONTROL.search(text):
+        return False
+    if ("%" in text and _PERCENT.search(text)) or ("\\" in text and _ESCAPE.search(text)):
+        return False
+    if "\t" in text:
+        if _BLANK_RUN.search(text) or _BLANK_LINES.search(text):
+            return False
+    elif " " * 40 in text or (_BLANK_LINES.search(text) if " \n" in text else "\n" * 8 in text):
+        return False
+    return _ENCODED_RUN.search(text) is None
 
 
 def _reveal(text: str) -> Revealed:
     """:func:`reveal`, skipped for plain ASCII text with nothing it could decode or strip (the common case)."""
-    if text.isascii() and _NOTHING_HIDDEN.search(text) is None:
+    if _nothing_hidden(text):
         return Revealed(text, text, ())
     return reveal(text)
 

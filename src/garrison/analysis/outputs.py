@@ -223,7 +223,8 @@ def cue_names() -> tuple[str, ...]:
 
 # --- segmentation ------------------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9<#])")
+_SENTENCE_END = re.compile(r"[.!?](\s+)(?=[\"'(\[]?[A-Z0-9<#])")
+"""The break after a sentence is group 1 (the punctuation leads the pattern so the search can skip to it)."""
 _YAML_KEY = re.compile(
     r"[ \t]*-?[ \t]*(?!(?:system|assistant|user|admin|important|instructions?|note|todo|urgent)\s*:)"
     r"(?:[\w.-]{1,40}:[ \t]+(?:[|>][-+0-9]*[ \t]*$)?|[\w.'&() -]{1,60}:[ \t]*(?:[|>][-+0-9]*)?[ \t]*$)",
@@ -274,9 +275,10 @@ def segments(text: str) -> Iterator[Segment]:
     for piece_start, _piece_end, body in _line_pieces(text):
         spans: list[tuple[int, int]] = []
         start = 0
-        for cut in _SENTENCE_END.finditer(body):
-            spans.append((start, cut.start()))
-            start = cut.end()
+        if "." in body or "!" in body or "?" in body:
+            for cut in _SENTENCE_END.finditer(body):
+                spans.append((start, cut.start(1)))
+                start = cut.end()
         spans.append((start, len(body)))
         for a, b in spans:
             for w in range(a, b, MAX_SEGMENT_CHARS):
@@ -317,8 +319,14 @@ def _used(rx: re.Pattern[str], text: str) -> bool:
     return False
 
 
+_DIGIT = re.compile(r"[0-9]")
+
+
 def _tokens(low: str) -> list[str]:
-    return [("0" if t[0].isdigit() else t) for t in _TOKEN.findall(low)]
+    toks = _TOKEN.findall(low)
+    if _DIGIT.search(low) is None:
+        return toks
+    return [("0" if t[0].isdigit() else t) for t in toks]
 
 
 def _dispatch(head: bool) -> dict[str, tuple[int, ...]]:

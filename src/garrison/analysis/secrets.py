@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import ahocorasick_rs
+
 from garrison.errors import RuleError
 from garrison.model import CheckInfo, Severity
 
@@ -300,17 +302,52 @@ def _accept(pattern: SecretPattern, m: re.Match[str]) -> str | None:
     return value
 
 
+_PREFILTER_MAX_CHARS = 65_536
+"""Texts up to this length are prefiltered in one pass over all keywords; longer ones (where one pass could
+return every occurrence of a common keyword) check each pattern's keywords in turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefilter:
+    """One automaton over every keyword of a pattern set, and for each keyword the patterns it selects."""
+
+    automaton: ahocorasick_rs.AhoCorasick
+    selects: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, patterns: Sequence[SecretPattern]) -> _Prefilter:
+        by_keyword: dict[str, list[int]] = {}
+        for i, pattern in enumerate(patterns):
+            for keyword in pattern.keywords:
+                by_keyword.setdefault(keyword, []).append(i)
+        keywords = list(by_keyword)
+        return cls(ahocorasick_rs.AhoCorasick(keywords), tuple(tuple(by_keyword[k]) for k in keywords))
+
+    def candidates(self, low: str) -> list[int]:
+        """Indexes, in pattern order, of the patterns one of whose keywords occurs in ``low``."""
+        seen = {k for k, _, _ in self.automaton.find_matches_as_indexes(low, overlapping=True)}
+        return sorted({i for k in seen for i in self.selects[k]})
+
+
+@cache
+def _shipped_prefilter() -> _Prefilter:
+    return _Prefilter.of(load_patterns())
+
+
+def _candidates(pats: Sequence[SecretPattern], low: str, shipped: bool) -> list[SecretPattern]:
+    if shipped and len(low) <= _PREFILTER_MAX_CHARS:
+        return [pats[i] for i in _shipped_prefilter().candidates(low)]
+    return [p for p in pats if any(map(low.__contains__, p.keywords))]
+
+
 def find_secrets(text: str, *, patterns: Sequence[SecretPattern] | None = None) -> SecretScan:
     """Every secret in ``text``, in order of position. Where matches overlap, the more specific pattern (the
-    one listed first) wins."""
+    one listed first) wins. Only patterns with one of their keywords in the text are tried."""
     pats = load_patterns() if patterns is None else patterns
     truncated = len(text) > MAX_SCAN_CHARS
     body = text[:MAX_SCAN_CHARS] if truncated else text
-    low = body.lower()
     found: list[SecretMatch] = []
-    for pattern in pats:
-        if not any(map(low.__contains__, pattern.keywords)):
-            continue
+    for pattern in _candidates(pats, body.lower(), shipped=patterns is None):
         for m in pattern.regex.finditer(body):
             value = _accept(pattern, m)
             if value is None:

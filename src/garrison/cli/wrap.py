@@ -21,7 +21,9 @@ from garrison.cli.args import env_option
 
 if TYPE_CHECKING:
     from garrison.gateway.audit_sink import AuditWriter
+    from garrison.model import Event
     from garrison.policy import Policy
+    from garrison.sensors import Watcher
     from garrison.store import Store
 
 __all__ = ["register", "run"]
@@ -81,6 +83,22 @@ def register(subparsers: Any) -> None:
                help="refuse calls while the audit trail cannot be written (fail closed)")
     env_option(audit, "--unsafe-no-audit", env="GARRISON_WRAP_UNSAFE_NO_AUDIT", action="store_true",
                default=False, help="do not record calls in the store")
+    sandbox = parser.add_argument_group("sandbox and sensors")
+    env_option(sandbox, "--sandbox", env="GARRISON_WRAP_SANDBOX", metavar="PROFILE", default="none",
+               help="run the server in a sandbox profile: strict, filesystem, network or none (docs/sandbox.md)")
+    env_option(sandbox, "--sandbox-allow", env="GARRISON_WRAP_SANDBOX_ALLOW", env_separator=os.pathsep,
+               metavar="PATH", action="append",
+               help="also make PATH visible in the sandbox (read-only in strict, read-write otherwise); repeatable")
+    env_option(sandbox, "--sandbox-backend", env="GARRISON_WRAP_SANDBOX_BACKEND", default="auto",
+               choices=["auto", "bwrap", "landlock"], help="sandbox backend (default: auto, bubblewrap first)")
+    env_option(sandbox, "--unsafe-no-sandbox", env="GARRISON_WRAP_UNSAFE_NO_SANDBOX", action="store_true",
+               default=False, help="start the server unsandboxed when no sandbox backend works here")
+    env_option(sandbox, "--watch", env="GARRISON_WRAP_WATCH", action="store_true", default=False,
+               help="watch the server's process tree (processes, sensitive file opens, connections) and record "
+               "those events with the call records (Linux; see docs/sensors.md)")
+    env_option(parser, "--blocklist", env="GARRISON_BLOCKLIST", default="garrison.blocklist.yaml", metavar="PATH",
+               help="the block list written by 'garrison respond' (blocked tools, quarantined servers); "
+               "re-read when it changes")
     parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]",
                         help="the server's command line, after --")
     parser.set_defaults(handler=run)
@@ -132,6 +150,28 @@ def _audit(args: argparse.Namespace, say: Callable[[str], None]) -> AuditWriter 
     return AuditWriter(open_once, where=target, notice=say)
 
 
+def _watch(name: str, sinks: list[Callable[[Event], None]], say: Callable[[str], None]) -> Watcher:
+    """Sensors on this wrapper's own process tree: the server and everything it starts are its descendants.
+    Events go to the same sinks as the call records (the ``--events`` file and the audit trail)."""
+    import threading
+
+    from garrison.sensors import Watcher, WatchOptions
+
+    lock = threading.Lock()
+
+    def sink(event: Event) -> None:
+        with lock:
+            for each in sinks:
+                each(event)
+
+    watcher = Watcher([os.getpid()], sink, WatchOptions(server=name))
+    watcher.start()
+    for state in watcher.states:
+        if state.degraded or state.mode == "off":
+            say(f"watch: {state.sensor}: {state.mode}: {state.message}")
+    return watcher
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import shlex
@@ -158,6 +198,19 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or os.path.basename(command[0])
     denied = [t.strip() for t in str(args.deny_tools or "").split(",") if t.strip()]
     say = _notice(name)
+    original = list(command)
+    if args.sandbox != "none":
+        from garrison.sandbox import prepare
+
+        # The sandbox may start the server in another directory: name existing relative paths absolutely.
+        command = [command[0], *(os.path.abspath(a) if not a.startswith("-") and not os.path.isabs(a)
+                                 and os.path.exists(a) else a for a in command[1:])]
+        sandboxed = prepare(command, args.sandbox, home=os.path.expanduser("~"), environ=os.environ,
+                            allow=args.sandbox_allow or [], backend=args.sandbox_backend,
+                            unsafe_no_sandbox=args.unsafe_no_sandbox)
+        for line in sandboxed.notes:
+            say(line)
+        command = list(sandboxed.argv)
     policy = _policy(args)
     lockfile = None if args.unsafe_no_pins else str(args.lockfile)
     hint = "" if lockfile in (None, "garrison.lock") else f"--lockfile {shlex.quote(str(lockfile))} "
@@ -165,17 +218,21 @@ def run(args: argparse.Namespace) -> int:
         server=name, identity=args.identity, lockfile=lockfile, unpinned=args.unpinned, policy=policy,
         guard=not args.unsafe_no_guard, guard_outputs=args.guard_outputs, guard_arguments=args.guard_arguments,
         deny_tools=dict.fromkeys(denied, "denied by --deny-tools"), sanitise=not args.unsafe_no_sanitise,
-        approve_hint=f"{hint}--name {shlex.quote(name)} -- {shlex.join(command)}",
+        approve_hint=f"{hint}--name {shlex.quote(name)} -- {shlex.join(original)}",
+        blocklist=args.blocklist or None,
     )
     log = EventLog.open(args.events) if args.events else None
     audit = _audit(args, say)
     sinks: list[EventSink] = [log.write] if log is not None else []
     built = build_chain(options, sinks=sinks, audit=audit, audit_required=bool(args.audit_required), notice=say)
+    watcher = _watch(name, [*sinks, *([audit] if audit is not None else [])], say) if args.watch else None
     try:
         return asyncio.run(run_relay(command, session=SessionState(server=name), chain=built.chain, limits=limits,
                                      notice=say, refresh_lists=built.refresh_lists,
                                      approval_timeout=args.approval_timeout))
     finally:
+        if watcher is not None:
+            watcher.stop()
         if audit is not None:
             audit.close()
         if log is not None:

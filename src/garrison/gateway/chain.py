@@ -74,6 +74,8 @@ class ChainOptions:
     deny_tools: Mapping[str, str] = field(default_factory=dict)
     sanitise: bool = True
     approve_hint: str = ""
+    blocklist: str | None = None
+    """The block list ``garrison respond`` writes (blocked tools, quarantined servers); ``None``: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,10 @@ def build_chain(options: ChainOptions, *, sinks: Sequence[EventSink] = (), audit
     interceptors: list[Interceptor] = []
     if audit is not None and audit_required:
         interceptors.append(AuditGate(audit))
+    if options.blocklist is not None:
+        from garrison.respond.blocklist import BlocklistGate, BlocklistView
+
+        interceptors.append(BlocklistGate(BlocklistView(options.blocklist).current))
     pins = None
     if options.lockfile is not None:
         pins = PinGuard(LockfileView(options.lockfile), unpinned=_unpinned(options), normalise=sdk_normalise,

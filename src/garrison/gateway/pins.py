@@ -146,6 +146,8 @@ class _Server:
     """Kinds this session may pin on first sight (pin-on-first-use); ``None`` until decided."""
     failed: str | None = None
     """Why pinning on first use failed (then everything is refused)."""
+    announced: dict[ItemKind, list[str]] = field(default_factory=dict)
+    """What a stderr notice last said was hidden, per kind (said again only when it changes)."""
 
 
 class PinGuard(BaseInterceptor):
@@ -262,6 +264,14 @@ class PinGuard(BaseInterceptor):
             return PASS
         body = dict(response.body)
         body["result"] = {**result, key: kept}
+        kept_ids = {id(item) for item in kept}
+        hidden = sorted(entry.definition.ref for item, entry in judged
+                        if entry is not None and id(item) not in kept_ids)
+        if hidden and hidden != state.announced.get(kind):
+            state.announced[kind] = hidden
+            shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+            self.notice(f"hid {len(hidden)} unapproved {kind}(s) of server {session.server!r}: {shown}; review "
+                        f"with 'garrison scan' and accept with 'garrison approve {session.server}'")
         return Decision.rewrite(body, f"pins hid {len(items) - len(kept)} unapproved {kind}(s)")
 
     @staticmethod

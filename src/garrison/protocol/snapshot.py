@@ -72,13 +72,20 @@ async def _list_all(spec: LaunchSpec, kind: ItemKind, fetch: Callable[..., Await
 async def _session(spec: LaunchSpec, *, timeout: float, environ: Mapping[str, str], limits: Limits,
                    mode: ConnectMode, watch: Watch) -> ServerSnapshot:
     from mcp import Client
+    from mcp.client.session import ClientRequestContext
     from mcp.shared.exceptions import MCPError
-    from mcp_types import Implementation
+    from mcp_types import ErrorData, Implementation, ListRootsResult
 
     from garrison import __version__
 
     transport = open_transport(spec, timeout=timeout, environ=environ, limits=limits, watch=watch)
-    client = Client(transport, mode=mode, cache=None, read_timeout_seconds=timeout,
+
+    async def no_roots(context: ClientRequestContext) -> ListRootsResult | ErrorData:
+        # Announcing the roots capability (with no roots) shows the surface real clients see: some servers
+        # only list their roots-related tools to clients that declare it.
+        return ListRootsResult(roots=[])
+
+    client = Client(transport, mode=mode, cache=None, read_timeout_seconds=timeout, list_roots_callback=no_roots,
                     client_info=Implementation(name="garrison", version=__version__))
     watch.phase = "launch and handshake"
     async with client:
