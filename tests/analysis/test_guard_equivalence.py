@@ -81,14 +81,15 @@ def test_fixture_covers_secrets_and_injections() -> None:
     assert all(v["count"] > 0 for v in expected.values())
 
 
-def test_secret_matches_equal_a_scan_with_every_pattern_tried() -> None:
-    # The keyword prefilter only skips patterns that could not match: a scan that tries every pattern's regex
-    # on every text finds the same secrets.
+def test_one_pass_keyword_prefilter_selects_what_per_pattern_keyword_checks_select() -> None:
+    # The shipped set is prefiltered in one pass over all keywords; a pattern list given by the caller has each
+    # pattern's keywords checked in turn. Both must find the same secrets, including keywords inside keywords.
     rng = random.Random(7)
     texts = [t for _, t in _synthetic()[:60]] + [
         "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Hk2Lm9p\nAKIAZ4XQ7PL2MN3B5KJD",
         "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlXzEyMzQ1Njc4",
         "curl -u admin:Pz8rT2qLx9 https://api.example.com; password = 'R3alSecr3tValue9'",
+        "x-auth-token: Zk3mQ9pL2xR7vT4n\nsk-ant-api-key-Mx8Qz2Lp9Rt4Vn7K",
     ]
     texts += ["".join(rng.choice("aAkK1ghp_- :=\n") for _ in range(400)) for _ in range(40)]
     for text in texts:
