@@ -7,6 +7,15 @@ pairwise implementation. Regenerate it only when a check's results are meant to 
     .venv/bin/python bench/bench_scan.py --digests --checks shadowing,collisions,toxic_flows,launch_config \
         --findings tests/scanner/fixtures/cross_server_findings.json
 
+``fixtures/content_findings.json`` holds the same for the content checks and shadowing (findings sorted by
+their canonical JSON), over every scan set and over ``tests/fixtures/heldout/definitions.jsonl`` (scan set
+``heldout``: each row scanned as its own server, as ``eval/heldout.py`` does, with every registered check).
+Regenerate it only when a check's results are meant to change:
+
+    .venv/bin/python -c "import sys, json; sys.path[:0] = ['tests', 'tests/scanner']; \
+        from conftest import CORPORA; from test_scan_equivalence import CONTENT_FIXTURE, content_digests; \
+        CONTENT_FIXTURE.write_text(json.dumps(content_digests(CORPORA), indent=1, sort_keys=True) + '\\n')"
+
 The indexes that replace the pairwise loops are also compared with the loops they replace, on the corpora and
 on generated look-alike names.
 """
@@ -24,14 +33,18 @@ import pytest
 from scan_sets import LAB_SNAPSHOTS, scan_sets
 
 from garrison.analysis.capabilities import name_tokens
-from garrison.model.hashing import digest
+from garrison.model import Definition, ServerSnapshot
+from garrison.model.hashing import canonical_json, digest
 from garrison.scanner.checks import collisions, shadowing
 from garrison.scanner.data import reference_server_names
-from garrison.scanner.registry import all_checks
+from garrison.scanner.registry import CHECK_MODULES, all_checks
 from garrison.scanner.runner import analyse
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "cross_server_findings.json"
 CHECKS = ("shadowing", "collisions", "toxic_flows", "launch_config")
+CONTENT_FIXTURE = FIXTURE.with_name("content_findings.json")
+CONTENT_CHECKS = ("poisoning", "hidden_content", "exfil_params", "shadowing")
+HELDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "heldout" / "definitions.jsonl"
 
 
 def test_findings_match_the_recorded_pairwise_results(corpora: Path) -> None:
@@ -46,6 +59,49 @@ def test_findings_match_the_recorded_pairwise_results(corpora: Path) -> None:
             if {"count": len(found), "digest": digest(found)} != expected[scan][name]:
                 differ.append(f"{scan}: {name} ({len(found)} findings, {expected[scan][name]['count']} recorded)")
     assert differ == []
+
+
+def _heldout_server(row: dict[str, Any]) -> ServerSnapshot:
+    """The row's server as ``eval/heldout.py`` builds it: the definition, name-only siblings, instructions."""
+    kind = row.get("kind", "tool")
+    definition = Definition(kind, row["tool"])
+    siblings = tuple(Definition("tool", {"name": name, "inputSchema": {"type": "object"}})
+                     for name in row.get("siblings", ()))
+    return ServerSnapshot(
+        row["server"], tools=((definition,) if kind == "tool" else ()) + siblings,
+        prompts=(definition,) if kind == "prompt" else (),
+        resources=(definition,) if kind == "resource" else (),
+        instructions=row.get("instructions"))
+
+
+def _sorted_digest(found: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(found, key=canonical_json)
+    return {"count": len(ordered), "digest": digest(ordered)}
+
+
+def content_digests(corpora: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Count and digest of every content check's findings per scan set, and of every check on ``heldout``."""
+    by_name = {c.__class__.__module__.rsplit(".", 1)[-1]: c for c in all_checks()}
+    out = {scan: {name: _sorted_digest([f.to_json() for f in analyse(servers, checks=[by_name[name]])])
+                  for name in CONTENT_CHECKS}
+           for scan, servers in scan_sets(corpora).items()}
+    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    heldout = [_heldout_server(row) for row in rows]
+    out["heldout"] = {
+        name: _sorted_digest([f.to_json() for s in heldout for f in analyse([s], checks=[by_name[name]])])
+        for name in CHECK_MODULES
+    }
+    return out
+
+
+def test_content_findings_match_the_recorded_results(corpora: Path) -> None:
+    expected = json.loads(CONTENT_FIXTURE.read_text(encoding="utf-8"))
+    found = content_digests(corpora)
+    assert found.keys() == expected.keys()
+    differ = [f"{scan}: {name} ({got['count']} findings, {expected[scan][name]['count']} recorded)"
+              for scan, checks in found.items() for name, got in checks.items() if got != expected[scan][name]]
+    assert differ == []
+    assert sum(found[scan]["poisoning"]["count"] for scan in found) > 100
 
 
 def test_scan_sets_cover_every_kind_of_scan(corpora: Path) -> None:
