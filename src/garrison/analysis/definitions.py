@@ -6,9 +6,10 @@ pure functions: snapshot in, :class:`SiteAnalysis` values out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from garrison.analysis.directives import Directive, Scope, analyse_text, make_scope, make_scope_cache_clear
 from garrison.analysis.normalize import Revealed, make_visible, reveal
@@ -18,14 +19,17 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "Site",
     "SiteAnalysis",
+    "Text",
     "analyse_site",
     "clear_caches",
     "evidence_for",
     "revealed",
     "scope_for",
+    "scopes",
     "server_scope",
     "server_tools",
     "sites",
+    "texts",
 ]
 
 MAX_TEXT_CHARS = 100_000
@@ -74,33 +78,74 @@ def server_scope(server: ServerSnapshot, tools: frozenset[str] | None = None) ->
     return make_scope(str(info.get("name") or server.name), "", title=title, server=server.name, tools=tools)
 
 
-_SITES: dict[int, tuple[ServerSnapshot, tuple[Site, ...]]] = {}
-"""Per-scan memo of :func:`sites` by snapshot identity (the snapshot is kept, so its id cannot be reused)."""
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One string of a server as :func:`texts` lists it; ``definition`` is ``None`` for the instructions."""
+
+    target: str
+    location: str
+    text: str
+    definition: Definition | None
 
 
+_T = TypeVar("_T")
+_MEMOS: list[dict[int, tuple[ServerSnapshot, Any]]] = []
+
+
+def _per_snapshot(build: Callable[[ServerSnapshot], _T]) -> Callable[[ServerSnapshot], _T]:
+    """Memoise ``build`` by snapshot identity for the length of a scan (the snapshot is kept beside its
+    result, so its id cannot be reused); :func:`clear_caches` empties it."""
+    memo: dict[int, tuple[ServerSnapshot, Any]] = {}
+    _MEMOS.append(memo)
+
+    def cached(server: ServerSnapshot) -> _T:
+        hit = memo.get(id(server))
+        if hit is not None and hit[0] is server:
+            result: _T = hit[1]
+            return result
+        if len(memo) >= _CACHE_SIZE:
+            memo.clear()
+        found = build(server)
+        memo[id(server)] = (server, found)
+        return found
+
+    cached.__doc__ = build.__doc__
+    return cached
+
+
+@_per_snapshot
+def texts(server: ServerSnapshot) -> tuple[Text, ...]:
+    """Every string of ``server`` a model reads: the instructions, then each definition's
+    :func:`~garrison.model.iter_texts`. Several checks read the same server; the list is built once per
+    snapshot object."""
+    out = [Text("server", "instructions", server.instructions, None)] if server.instructions else []
+    for definition in server.definitions:
+        out.extend(Text(definition.ref, site.location, site.text, definition) for site in iter_texts(definition))
+    return tuple(out)
+
+
+@_per_snapshot
+def scopes(server: ServerSnapshot) -> tuple[Scope, ...]:
+    """The scope of each of ``server.definitions``, in order: what its strings are judged against."""
+    tools = server_tools(server)
+    return tuple(scope_for(d, server, tools) for d in server.definitions)
+
+
+@_per_snapshot
 def sites(server: ServerSnapshot) -> tuple[Site, ...]:
     """Every string of ``server`` a model reads, with the scope it should be judged against.
 
     Several checks read the same server; the list is built once per snapshot object.
     """
-    hit = _SITES.get(id(server))
-    if hit is not None and hit[0] is server:
-        return hit[1]
-    if len(_SITES) >= _CACHE_SIZE:
-        _SITES.clear()
-    found = tuple(_iter_sites(server))
-    _SITES[id(server)] = (server, found)
-    return found
-
-
-def _iter_sites(server: ServerSnapshot) -> Iterator[Site]:
-    tools = server_tools(server)
-    if server.instructions:
-        yield Site("server", "instructions", server.instructions, server_scope(server, tools))
-    for definition in server.definitions:
-        scope = scope_for(definition, server, tools)
-        for text_site in iter_texts(definition):
-            yield Site(definition.ref, text_site.location, text_site.text, scope)
+    by_definition = {id(d): scope for d, scope in zip(server.definitions, scopes(server), strict=True)}
+    found = []
+    for t in texts(server):
+        if t.definition is None:
+            scope = server_scope(server)
+        else:
+            scope = by_definition[id(t.definition)]
+        found.append(Site(t.target, t.location, t.text, scope))
+    return tuple(found)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -117,7 +162,8 @@ def clear_caches() -> None:
     """Forget cached results (benchmarks measure cold runs; long-lived processes may free memory)."""
     revealed.cache_clear()
     _directives.cache_clear()
-    _SITES.clear()
+    for memo in _MEMOS:
+        memo.clear()
     make_scope_cache_clear()
 
 

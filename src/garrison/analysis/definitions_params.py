@@ -79,18 +79,22 @@ def _judge(name: str, schema: Mapping[str, Any], scope: Scope) -> tuple[Severity
     plain_name = reveal(name).text
     tokens = set(words(plain_name))
     hidden_name = plain_name.startswith("_")
-    insist = _DESC_INSIST.search(description) is not None
-    harvest = _DESC_HARVEST.search(description)
     caller = tokens & _CALLER or (tokens & {"system"} and tokens & {"prompt", "instructions"})
     caller_desc = next((m for m in _DESC_CALLER.finditer(description)
                         if not _NEGATION.search(description[max(0, m.start() - 30) : m.start()])), None)
     caller_ctx = tokens & _CALLER_CONTEXT and not scope.covers(tokens & _CALLER_CONTEXT)
     about_caller = caller and not scope.covers(tokens)
+    # What the description insists on or harvests only matters once the name or description is suspect.
     if about_caller or (caller_desc and not scope.covers(words(caller_desc.group()))) or caller_ctx:
         what = caller_desc.group() if caller_desc else plain_name
-        severity = Severity.HIGH if (insist or hidden_name or harvest) else Severity.MEDIUM
+        pressed = hidden_name or _DESC_INSIST.search(description) or _DESC_HARVEST.search(description)
+        severity = Severity.HIGH if pressed else Severity.MEDIUM
         return severity, f"asks the model about itself or its context ({what}), which the tool does not need"
     catchall = tokens & _CATCHALL
+    if not (hidden_name or (catchall and not scope.covers(catchall))):
+        return None
+    insist = _DESC_INSIST.search(description) is not None
+    harvest = _DESC_HARVEST.search(description)
     if catchall and not scope.covers(catchall):
         if harvest and not scope.covers(words(harvest.group())):
             return Severity.HIGH, f"a catch-all parameter that asks for {harvest.group()!r}"

@@ -70,6 +70,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_CAMEL.sub(" ", text).lower())
 
 
+@lru_cache(maxsize=16_384)
 def _stem(word: str) -> str:
     for suffix in ("ing", "es", "s", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -106,7 +107,7 @@ def _make_scope(name: str, description: str, title: str | None, server: str, too
     first = _SENTENCE_END.search(description)
     summary = description[: first.start() if first else MAX_SENTENCE_CHARS]
     text = " ".join((name, title or "", summary, server))
-    stems = {_stem(w) for w in words(text)}
+    stems = {_stem(w) for w in set(words(text))}
     for stem in list(stems):
         stems.update(_SYNONYMS.get(stem, ()))
     return Scope(name.lower(), frozenset(stems), tools)
@@ -523,6 +524,7 @@ def _gate_index() -> tuple[dict[str, int], dict[str, int], re.Pattern[str], dict
 
 
 _ANY_OF, _ALSO, _SUBSTRINGS, _SUBSTRING_BITS, _NEEDS_ALSO = _gate_index()
+_ANY_OF_WORDS, _ALSO_WORDS = frozenset(_ANY_OF), frozenset(_ALSO)
 _GATE_NAMES = tuple(_GATES)
 _DESTINATION_BIT = 1 << _GATE_NAMES.index("destination")
 
@@ -530,9 +532,11 @@ _DESTINATION_BIT = 1 << _GATE_NAMES.index("destination")
 def _active(low: str) -> int:
     """Bit mask (bit ``i`` for the ``i``-th gate) of the gated patterns that may match ``low``."""
     opened = also = 0
-    for token in set(_WORD.findall(low)):
-        opened |= _ANY_OF.get(token, 0)
-        also |= _ALSO.get(token, 0)
+    tokens = set(_WORD.findall(low))
+    for token in tokens & _ANY_OF_WORDS:
+        opened |= _ANY_OF[token]
+    for token in tokens & _ALSO_WORDS:
+        also |= _ALSO[token]
     for sub in set(_SUBSTRINGS.findall(low)):
         opened |= _SUBSTRING_BITS[sub]
     if not opened & _DESTINATION_BIT and _DOTTED_NUMBER.search(low):

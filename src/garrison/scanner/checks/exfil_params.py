@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from garrison.analysis.definitions import scope_for, server_tools
+from garrison.analysis.definitions import scopes
 from garrison.analysis.definitions_params import judge_parameters
 from garrison.model import CheckInfo, Evidence, Finding, Severity
 from garrison.scanner.checks.interface import ScanContext
@@ -25,9 +25,8 @@ class ExfilParamsCheck:
 
     def run(self, ctx: ScanContext) -> Iterator[Finding]:
         for server in ctx.servers:
-            tools = server_tools(server)
-            for definition in (*server.tools, *server.prompts):
-                scope = scope_for(definition, server, tools)
+            # ``definitions`` starts with the tools and prompts; their scopes are shared with the content checks.
+            for definition, scope in zip((*server.tools, *server.prompts), scopes(server), strict=False):
                 for issue in judge_parameters(definition, scope):
                     yield OUT_OF_SCOPE.finding(
                         server=server.name,

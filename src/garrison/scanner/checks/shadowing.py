@@ -22,9 +22,9 @@ from typing import ClassVar
 
 from garrison.analysis.capabilities import name_tokens
 from garrison.analysis.definitions import MAX_TEXT_CHARS as SHARED_MAX_CHARS
-from garrison.analysis.definitions import revealed
+from garrison.analysis.definitions import revealed, texts
 from garrison.analysis.normalize import Revealed, reveal
-from garrison.model import CheckInfo, Evidence, Finding, ServerSnapshot, Severity, iter_texts
+from garrison.model import CheckInfo, Evidence, Finding, ServerSnapshot, Severity
 from garrison.scanner.checks.interface import ScanContext
 
 __all__ = ["CHECK", "ShadowingCheck"]
@@ -234,13 +234,12 @@ class _Site:
 
 
 def _sites(server: ServerSnapshot) -> Iterator[_Site]:
-    if server.instructions:
-        yield _Site(server, "server", "instructions", server.instructions)
-    for d in server.definitions:
-        for site in iter_texts(d):
-            if site.location == "name" or site.location.endswith("#name"):
-                continue
-            yield _Site(server, d.ref, site.location, site.text)
+    """The server's strings (:func:`garrison.analysis.definitions.texts`, shared with the content checks)
+    but its definitions' own names."""
+    for t in texts(server):
+        if t.location == "name" or t.location.endswith("#name"):
+            continue
+        yield _Site(server, t.target, t.location, t.text)
 
 
 class ShadowingCheck:
