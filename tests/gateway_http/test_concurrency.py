@@ -8,8 +8,7 @@ from __future__ import annotations
 import anyio
 import pytest
 from client import session, text_of
-
-from conftest import TOKEN, Gateway
+from gateway_http_support import TOKEN, Gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

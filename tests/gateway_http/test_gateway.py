@@ -8,8 +8,7 @@ import anyio
 import httpx2
 import pytest
 from client import session, sse_session, text_of
-
-from conftest import OTHER_TOKEN, TOKEN, Gateway
+from gateway_http_support import OTHER_TOKEN, TOKEN, Gateway
 
 pytestmark = [pytest.mark.integration]
 

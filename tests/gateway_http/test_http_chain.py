@@ -15,11 +15,11 @@ import httpx2
 import mcp_types as types
 import pytest
 from client import text_of
+from gateway_http_support import ECHO, OTHER_TOKEN, TOKEN
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import ECHO, OTHER_TOKEN, TOKEN
 from garrison.gateway import BaseInterceptor, Decision, DenyList, InterceptorChain, SessionState
 from garrison.gateway.http import ChainFactory, GatewayConfig, ToolVisibility, parse_config, run_gateway
 from garrison.gateway.http.app import bind

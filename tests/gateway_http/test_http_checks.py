@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-
-from conftest import TOKEN, Gateway
+from gateway_http_support import TOKEN, Gateway
 
 pytestmark = [pytest.mark.integration]
 
@@ -58,7 +57,7 @@ def test_body_over_the_limit_is_413(two_stdio_one_http: Gateway) -> None:
 
 
 def test_a_session_cannot_be_used_with_another_identity(two_stdio_one_http: Gateway) -> None:
-    from conftest import OTHER_TOKEN
+    from gateway_http_support import OTHER_TOKEN
 
     opened = post(two_stdio_one_http, {"Authorization": f"Bearer {TOKEN}"})
     sid = opened.headers["mcp-session-id"]

@@ -15,8 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-
-from conftest import run_gateway
+from gateway_http_support import run_gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -10,9 +10,8 @@ import anyio
 import httpx2
 import pytest
 from client import session, text_of
+from gateway_http_support import CLIENTS, TOKEN, Gateway, run_gateway, stdio_upstream
 from mcp.shared.exceptions import MCPError
-
-from conftest import CLIENTS, TOKEN, Gateway, run_gateway, stdio_upstream
 
 pytestmark = [pytest.mark.integration]
 
