@@ -28,7 +28,7 @@ from garrison.errors import PolicyError
 from garrison.gateway.denylist import DenyList
 from garrison.gateway.interceptors import PASS, BaseInterceptor, Decision, SessionState
 from garrison.gateway.messages import REQUEST_DENIED, Message
-from garrison.policy.yamltree import MAX_POLICY_BYTES, Node, parse_yaml
+from garrison.policy.yamltree import Node, parse_yaml
 
 __all__ = [
     "BLOCKLIST_FILE",
@@ -143,22 +143,15 @@ def parse_blocklist(text: str, *, path: str = BLOCKLIST_FILE) -> Blocklist:
 
 def load_blocklist(path: str | os.PathLike[str] = BLOCKLIST_FILE, *, missing_ok: bool = True) -> Blocklist:
     """Read the list; a missing file is an empty list when ``missing_ok``."""
+    from garrison.policy.load import read_policy_text
+
     where = os.fspath(path)
     try:
-        with open(where, "rb") as handle:
-            data = handle.read(MAX_POLICY_BYTES + 1)
+        text = read_policy_text(where, what="block list")
     except FileNotFoundError:
         if missing_ok:
             return Blocklist()
         raise PolicyError("block list not found", where=where) from None
-    except OSError as err:
-        raise PolicyError(f"cannot read the block list: {err.strerror or err}", where=where) from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError(f"block list larger than {MAX_POLICY_BYTES} bytes", where=where)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError("the block list is not UTF-8 text", where=where) from None
     return parse_blocklist(text, path=where)
 
 

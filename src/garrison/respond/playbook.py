@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from garrison.errors import PolicyError
-from garrison.policy.yamltree import MAX_POLICY_BYTES, Node, parse_yaml
+from garrison.policy.yamltree import Node, parse_yaml
 from garrison.respond.results import ACTION_NAMES, ActionName
 from garrison.respond.webhook import DEFAULT_TIMEOUT, check_url
 
@@ -187,16 +187,11 @@ def parse_playbooks(text: str, *, path: str) -> tuple[Playbook, ...]:
 
 
 def load_playbooks(path: str | os.PathLike[str]) -> tuple[Playbook, ...]:
+    from garrison.policy.load import read_policy_text
+
     where = os.fspath(path)
     try:
-        with open(where, "rb") as handle:
-            data = handle.read(MAX_POLICY_BYTES + 1)
-    except OSError as err:
+        text = read_policy_text(where, what="playbook file")
+    except FileNotFoundError as err:
         raise PolicyError(f"cannot read the playbook file: {err.strerror or err}", where=where) from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError(f"playbook file larger than {MAX_POLICY_BYTES} bytes", where=where)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError("the playbook file is not UTF-8 text", where=where) from None
     return parse_playbooks(text, path=where)
